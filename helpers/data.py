@@ -1,0 +1,220 @@
+"""Data for the lessons: real data sets verified by sha256, and generated ones (lessons 01-03).
+
+Nothing is downloaded. Real data sets ship inside pinned packages or in data/; each file is
+listed in data/manifest.json with its source, licence and sha256, checked on every load.
+Generated data sets are deterministic for a given seed.
+
+Shapes: `x` is (n, features) or (n, height, width); `y` is (n,) integer labels.
+"""
+
+import functools
+import gzip
+import hashlib
+import json
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = ROOT / "data" / "manifest.json"
+
+
+class DataFileError(RuntimeError):
+    """A data file is missing or its contents are not what the manifest says."""
+
+
+def manifest(path=MANIFEST):
+    """The `files` section of data/manifest.json: name -> entry."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))["files"]
+    except FileNotFoundError:
+        raise DataFileError(f"{path} is missing. Restore it with `git checkout -- data/`.") from None
+
+
+def sha256(path):
+    """Hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _locate(entry, root):
+    """Where the entry's file should be, and the command that restores it."""
+    package = entry.get("package")
+    if package:
+        try:
+            dist = metadata.distribution(package)
+        except metadata.PackageNotFoundError:
+            dist = None
+        fix = (f"reinstall the package: `pip install --force-reinstall --no-deps "
+               f"{package}=={_pinned_version(package, root)}` (or delete .venv and run "
+               f"`python3 course.py lab` again)")
+        where = Path(dist.locate_file(entry["path"])) if dist else Path(package) / entry["path"]
+        return where, fix
+    return root / entry["path"], f"restore it with `git checkout -- {entry['path']}`"
+
+
+def _pinned_version(package, root):
+    try:
+        for line in (root / "requirements.txt").read_text().splitlines():
+            if line.lower().startswith(package.lower() + "=="):
+                return line.split("==")[1].split(";")[0].strip()
+    except OSError:
+        pass
+    return "<version in requirements.txt>"
+
+
+@functools.lru_cache(maxsize=None)
+def _verified(name, manifest_path, root):
+    files = manifest(manifest_path)
+    if name not in files:
+        raise DataFileError(f"No data set called {name!r} in {manifest_path}; "
+                            f"known: {', '.join(sorted(files))}.")
+    entry = files[name]
+    path, fix = _locate(entry, Path(root))
+    if not path.is_file():
+        raise DataFileError(f"Data file for {name!r} is missing: {path}. To fix it, {fix}.")
+    digest = sha256(path)
+    if digest != entry["sha256"]:
+        raise DataFileError(
+            f"Data file for {name!r} is corrupt: {path} has sha256 {digest[:12]}..., the "
+            f"manifest expects {entry['sha256'][:12]}.... To fix it, {fix}.")
+    return path
+
+
+def data_path(name, manifest_path=MANIFEST, root=ROOT):
+    """Path of the manifest's file `name`, after checking it exists and its sha256 matches."""
+    return _verified(name, str(manifest_path), str(root))
+
+
+@dataclass(frozen=True)
+class Split:
+    """A fixed train / validation / test split of (x, y)."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+    @property
+    def train(self):
+        return self.x_train, self.y_train
+
+    @property
+    def val(self):
+        return self.x_val, self.y_val
+
+    @property
+    def test(self):
+        return self.x_test, self.y_test
+
+    def __repr__(self):
+        return (f"Split(train={self.x_train.shape}, val={self.x_val.shape}, "
+                f"test={self.x_test.shape})")
+
+
+def split(x, y, val=0.2, test=0.2, seed=0):
+    """Stratified split into train/val/test fractions, the same for the same seed."""
+    x, y = np.asarray(x), np.asarray(y)
+    rng = np.random.default_rng(seed)
+    parts = {"train": [], "val": [], "test": []}
+    for label in np.unique(y):
+        idx = rng.permutation(np.flatnonzero(y == label))
+        n_test, n_val = round(len(idx) * test), round(len(idx) * val)
+        parts["test"].append(idx[:n_test])
+        parts["val"].append(idx[n_test:n_test + n_val])
+        parts["train"].append(idx[n_test + n_val:])
+    order = {k: rng.permutation(np.concatenate(v)) for k, v in parts.items()}
+    return Split(x[order["train"]], y[order["train"]], x[order["val"]], y[order["val"]],
+                 x[order["test"]], y[order["test"]])
+
+
+def _read_csv(path, skiprows=0):
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt") as f:
+        return np.loadtxt(f, delimiter=",", skiprows=skiprows)
+
+
+def load_digits(seed=0):
+    """8x8 hand-written digits as a `Split`: x (n, 8, 8) float32 in [0, 1], y (n,) in 0..9."""
+    raw = _read_csv(data_path("digits"))
+    x = (raw[:, :64] / 16.0).reshape(-1, 8, 8).astype("float32")
+    return split(x, raw[:, 64].astype("int64"), seed=seed)
+
+
+BREAST_CANCER_CLASSES = ("malignant", "benign")
+
+
+def load_breast_cancer(seed=0):
+    """Biopsy measurements as a `Split`: x (n, 30) float32 (raw units), y 0 = malignant, 1 = benign."""
+    raw = _read_csv(data_path("breast_cancer"), skiprows=1)
+    return split(raw[:, :30].astype("float32"), raw[:, 30].astype("int64"), seed=seed)
+
+
+IRIS_FEATURES = ("sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)")
+IRIS_CLASSES = ("setosa", "versicolor", "virginica")
+
+
+def load_iris():
+    """All 150 irises: x (150, 4) float32 (see IRIS_FEATURES), y (150,) in 0..2."""
+    raw = _read_csv(data_path("iris"), skiprows=1)
+    return raw[:, :4].astype("float32"), raw[:, 4].astype("int64")
+
+
+# Generated data sets -----------------------------------------------------------------------
+
+def make_xor(n=200, noise=0.15, seed=0):
+    """Four Gaussian blobs at (±1, ±1); label 1 where the signs differ. x (n, 2), y (n,)."""
+    rng = np.random.default_rng(seed)
+    corners = rng.integers(0, 2, size=(n, 2))
+    x = (2 * corners - 1) + noise * rng.standard_normal((n, 2))
+    return x.astype("float32"), (corners[:, 0] ^ corners[:, 1]).astype("int64")
+
+
+def make_spirals(n=400, turns=1.5, noise=0.1, seed=0):
+    """Two interleaved spirals, n/2 points each. x (n, 2) in about [-1, 1], y (n,) in {0, 1}."""
+    rng = np.random.default_rng(seed)
+    half = n // 2
+    t = np.sqrt(rng.uniform(0, 1, half)) * turns * 2 * np.pi
+    arm = np.stack([t * np.cos(t), t * np.sin(t)], axis=1) / (turns * 2 * np.pi)
+    x = np.concatenate([arm, -arm]) + noise / 2 * rng.standard_normal((2 * half, 2))
+    y = np.concatenate([np.zeros(half), np.ones(half)]).astype("int64")
+    order = rng.permutation(2 * half)
+    return x[order].astype("float32"), y[order]
+
+
+def make_moons(n=400, noise=0.15, seed=0):
+    """Two interleaving half circles. x (n, 2), y (n,) in {0, 1}."""
+    rng = np.random.default_rng(seed)
+    half = n // 2
+    a = rng.uniform(0, np.pi, half)
+    b = rng.uniform(0, np.pi, n - half)
+    x = np.concatenate([np.stack([np.cos(a), np.sin(a)], 1),
+                        np.stack([1 - np.cos(b), 0.5 - np.sin(b)], 1)])
+    x += noise * rng.standard_normal(x.shape)
+    y = np.concatenate([np.zeros(half), np.ones(n - half)]).astype("int64")
+    order = rng.permutation(n)
+    return x[order].astype("float32"), y[order]
+
+
+def make_separable(n=100, margin=0.5, seed=0):
+    """Two classes a straight line separates with a gap of `margin`. x (n, 2), y (n,) in {0, 1}.
+
+    The true boundary is x1 + x2 = 0.5 (rotated, shifted: not through the origin).
+    """
+    rng = np.random.default_rng(seed)
+    x = np.empty((0, 2))
+    normal = np.array([1.0, 1.0]) / np.sqrt(2)
+    while len(x) < n:
+        cand = rng.uniform(-2, 2, size=(4 * n, 2))
+        dist = cand @ normal - 0.5 / np.sqrt(2)
+        x = np.concatenate([x, cand[np.abs(dist) > margin / 2]])
+    x = x[:n]
+    y = (x @ normal - 0.5 / np.sqrt(2) > 0).astype("int64")
+    return x.astype("float32"), y

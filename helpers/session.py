@@ -1,0 +1,62 @@
+"""`setup()`: the first call of every lesson (lesson 00)."""
+
+import os
+import random
+
+import numpy as np
+
+from helpers.startup import import_keras, import_tensorflow
+
+DEFAULT_SEED = 42
+
+PLOT_STYLE = {
+    "figure.figsize": (6.4, 4.0),
+    "figure.dpi": 100,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 11,
+    "legend.frameon": False,
+    "image.cmap": "viridis",
+}
+
+
+def set_plot_style():
+    """Apply the course's matplotlib style (readable, light grid, no top/right spines)."""
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update(PLOT_STYLE)
+
+
+def seed_everything(seed=DEFAULT_SEED):
+    """Seed Python, NumPy, TensorFlow and Keras; make TensorFlow's ops deterministic."""
+    tf = import_tensorflow()
+    keras = import_keras()
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    keras.utils.set_random_seed(seed)  # Python, NumPy and the backend together
+    enable = getattr(tf.config.experimental, "enable_op_determinism", None)
+    if enable is not None:
+        enable()
+
+
+def setup(seed=DEFAULT_SEED, verbose=True):
+    """Seed everything, set the plot style, print one line on device and backend.
+
+    Returns the detected `helpers.device.Devices`.
+    """
+    from helpers import device
+
+    seed_everything(seed)
+    set_plot_style()
+    found = device.detect()
+    if verbose:
+        keras = import_keras()
+        tf = import_tensorflow()
+        print(f"Keras {keras.__version__} · backend {keras.backend.backend()} "
+              f"(TensorFlow {tf.__version__}) · {found.summary()} · seed {seed}")
+    return found
