@@ -120,11 +120,18 @@ def notebook_text(nb):
     return text if text.endswith("\n") else text + "\n"
 
 
-def build(solutions=ROOT / "solutions", lessons=ROOT / "lessons"):
-    """Clean every solution notebook in place and write its lesson. Returns the lesson paths."""
+def build(solutions=ROOT / "solutions", lessons=ROOT / "lessons", only=()):
+    """Clean solution notebooks in place and write their lessons. Returns the lesson paths.
+
+    `only`: notebook paths or names to build (default: all of solutions/).
+    """
+    lessons = Path(lessons)
     lessons.mkdir(parents=True, exist_ok=True)
+    names = {Path(p).name for p in only}
     written = []
     for src in sorted(Path(solutions).glob("*.ipynb")):
+        if names and src.name not in names:
+            continue
         nb = clean(nbformat.read(src, as_version=4))
         lesson = lesson_from_solution(nb, src.relative_to(src.parent.parent))
         _write_if_changed(src, notebook_text(nb))
@@ -165,12 +172,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m helpers.authoring", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["build", "check"])
+    parser.add_argument("notebooks", nargs="*", help="build only these (default: all)")
     parser.add_argument("--solutions", type=Path, default=ROOT / "solutions")
     parser.add_argument("--lessons", type=Path, default=ROOT / "lessons")
     args = parser.parse_args(argv)
     try:
         if args.command == "build":
-            for path in build(args.solutions, args.lessons):
+            for path in build(args.solutions, args.lessons, args.notebooks):
                 print(f"wrote {path}")
             return 0
         issues = problems(args.solutions, args.lessons)

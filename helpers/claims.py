@@ -21,7 +21,7 @@ def _fmt(x):
 
 
 def claim(name, value, *, at_least=None, at_most=None, headline=False):
-    """Assert `at_least <= value <= at_most`, print the verdict, return `value`.
+    """Assert `at_least <= value <= at_most` and print the verdict.
 
     `headline=True` marks the lesson's main figure for bench/ tables.
     """
@@ -50,7 +50,6 @@ def claim(name, value, *, at_least=None, at_most=None, headline=False):
             "fails, please report it."
         )
     print(f"✓ {name} = {_fmt(number)} (claimed {claimed})")
-    return value
 
 
 def _record(name, value, at_least, at_most, headline, ok):

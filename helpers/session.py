@@ -47,7 +47,8 @@ def seed_everything(seed=DEFAULT_SEED):
 def setup(seed=DEFAULT_SEED, verbose=True):
     """Seed everything, set the plot style, print one line on device and backend.
 
-    Returns the detected `helpers.device.Devices`.
+    Returns nothing, so a set-up cell shows just that line; `helpers.device.detect()` gives
+    the details.
     """
     from helpers import device
 
@@ -59,4 +60,3 @@ def setup(seed=DEFAULT_SEED, verbose=True):
         tf = import_tensorflow()
         print(f"Keras {keras.__version__} · backend {keras.backend.backend()} "
               f"(TensorFlow {tf.__version__}) · {found.summary()} · seed {seed}")
-    return found
