@@ -1,0 +1,127 @@
+"""helpers.authoring: solutions/ -> lessons/, and its refusals."""
+
+import json
+
+import nbformat
+import pytest
+
+from helpers import authoring
+
+EXERCISE = ("# Exercise 9.1: implement `double(x)`\n"
+            "def double(x):\n"
+            "    ### BEGIN SOLUTION\n"
+            "    y = 2 * x\n"
+            "    return y\n"
+            "    ### END SOLUTION\n")
+
+
+def notebook(*cells):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = list(cells)
+    return nb
+
+
+def code(source, *tags, **extra_metadata):
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": list(tags), **extra_metadata})
+    cell.outputs = [nbformat.v4.new_output("stream", text="hello\n")]
+    cell.execution_count = 3
+    return cell
+
+
+def sample():
+    return notebook(nbformat.v4.new_markdown_cell("# 99 · Test"),
+                    code("import helpers"),
+                    code(EXERCISE, "exercise", collapsed=True),
+                    code("check.double(double)", "check"))
+
+
+def test_solution_region_becomes_a_named_stub_with_indentation_kept():
+    lesson = authoring.lesson_from_solution(authoring.clean(sample()))
+    assert lesson.cells[2].source == (
+        "# Exercise 9.1: implement `double(x)`\n"
+        "def double(x):\n"
+        "    # YOUR CODE HERE\n"
+        "    raise NotImplementedError('Exercise 9.1 is yours: implement `double(x)`.')")
+    compile(lesson.cells[2].source, "cell", "exec")
+
+
+def test_only_exercise_and_check_cells_may_raise():
+    lesson = authoring.lesson_from_solution(authoring.clean(sample()))
+    tagged = [i for i, c in enumerate(lesson.cells)
+              if "raises-exception" in c.metadata.get("tags", [])]
+    assert tagged == [2, 3]
+
+
+def test_clean_strips_outputs_counts_and_stray_metadata_but_keeps_tags_and_nbgrader():
+    nb = sample()
+    nb.cells[3].metadata["nbgrader"] = {"grade": True, "grade_id": "ex9-1", "points": 1}
+    nb.metadata["widgets"] = {"state": {}}
+    cleaned = authoring.clean(nb)
+    assert all(c.outputs == [] and c.execution_count is None
+               for c in cleaned.cells if c.cell_type == "code")
+    assert cleaned.cells[2].metadata == {"tags": ["exercise"]}
+    assert cleaned.cells[3].metadata["nbgrader"]["grade_id"] == "ex9-1"
+    assert set(cleaned.metadata) == {"kernelspec", "language_info"}
+
+
+def test_the_solution_itself_is_not_changed_by_building_its_lesson():
+    nb = authoring.clean(sample())
+    before = nbformat.writes(nb)
+    authoring.lesson_from_solution(nb)
+    assert nbformat.writes(nb) == before
+
+
+@pytest.mark.parametrize("source, message", [
+    ("# Exercise 9.1: x\n### BEGIN SOLUTION\nx = 1\n", "never closed"),
+    ("# Exercise 9.1: x\nx = 1\n### END SOLUTION\n", "without a '### BEGIN SOLUTION'"),
+    ("# Exercise 9.1: x\n### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "again before"),
+    ("def f():\n    ### BEGIN SOLUTION\n    pass\n    ### END SOLUTION\n", "must start with a line like"),
+])
+def test_unbalanced_or_unnamed_exercises_are_refused_naming_the_cell(source, message):
+    nb = notebook(code("import helpers"), code(source, "exercise"))
+    with pytest.raises(authoring.AuthoringError, match=message) as info:
+        authoring.lesson_from_solution(nb, "solutions/99-test.ipynb")
+    assert "solutions/99-test.ipynb, cell 1" in str(info.value)
+
+
+def test_markers_outside_an_exercise_cell_are_refused():
+    nb = notebook(code("### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n"))
+    with pytest.raises(authoring.AuthoringError, match="not tagged 'exercise'"):
+        authoring.lesson_from_solution(nb)
+
+
+def test_an_exercise_cell_without_markers_is_refused():
+    nb = notebook(code("# Exercise 9.1: x\nx = 1\n", "exercise"))
+    with pytest.raises(authoring.AuthoringError, match="has no '### BEGIN SOLUTION'"):
+        authoring.lesson_from_solution(nb)
+
+
+def test_build_then_check_round_trip(tmp_path, capsys):
+    solutions, lessons = tmp_path / "solutions", tmp_path / "lessons"
+    solutions.mkdir()
+    nbformat.write(sample(), solutions / "99-test.ipynb")
+    args = ["--solutions", str(solutions), "--lessons", str(lessons)]
+    assert authoring.main(["check", *args]) == 1  # outputs in the solution, no lesson yet
+    assert "has outputs" in capsys.readouterr().err
+    assert authoring.main(["build", *args]) == 0
+    assert authoring.main(["check", *args]) == 0
+    stored = json.loads((solutions / "99-test.ipynb").read_text())
+    assert all(not c.get("outputs") for c in stored["cells"])
+
+    lesson = lessons / "99-test.ipynb"
+    lesson.write_text(lesson.read_text().replace("YOUR CODE HERE", "my edit"))
+    assert authoring.main(["check", *args]) == 1
+    assert "out of date" in capsys.readouterr().err
+    (lessons / "98-orphan.ipynb").write_text(lesson.read_text())
+    authoring.main(["build", *args])
+    assert authoring.main(["check", *args]) == 1
+    assert "98-orphan.ipynb has no solution" in capsys.readouterr().err
+
+
+def test_build_refuses_a_broken_notebook_with_exit_code_1(tmp_path, capsys):
+    solutions = tmp_path / "solutions"
+    solutions.mkdir()
+    nbformat.write(notebook(code("### BEGIN SOLUTION\n", "exercise")), solutions / "99-bad.ipynb")
+    assert authoring.main(["build", "--solutions", str(solutions),
+                           "--lessons", str(tmp_path / "lessons")]) == 1
+    assert "99-bad.ipynb, cell 0" in capsys.readouterr().err

@@ -1,0 +1,105 @@
+"""helpers.data: verified real data, fixed splits, deterministic generated data."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from helpers import data
+
+
+def test_every_manifest_entry_has_source_licence_and_a_matching_file():
+    for name, entry in data.manifest().items():
+        assert entry["source"] and entry["licence"] and len(entry["sha256"]) == 64, name
+        assert data.data_path(name).is_file()
+
+
+def test_digits_split_is_fixed_stratified_and_scaled():
+    a, b = data.load_digits(), data.load_digits()
+    np.testing.assert_array_equal(a.y_test, b.y_test)
+    assert a.x_train.shape[1:] == (8, 8) and a.x_train.dtype == np.float32
+    assert 0.0 <= a.x_train.min() and a.x_train.max() == 1.0
+    assert len(a.x_train) + len(a.x_val) + len(a.x_test) == 1797
+    counts = np.bincount(a.y_test)
+    assert counts.min() >= 35 and counts.max() <= 37  # about 36 of each digit
+
+
+def test_splits_do_not_overlap():
+    s = data.load_breast_cancer()
+    rows = lambda x: {r.tobytes() for r in x}  # noqa: E731
+    assert not rows(s.x_train) & rows(s.x_test)
+    assert not rows(s.x_val) & rows(s.x_test)
+    assert s.x_train.shape[1] == 30 and set(np.unique(s.y_train)) == {0, 1}
+
+
+def test_iris_has_fifty_of_each_species():
+    x, y = data.load_iris()
+    assert x.shape == (150, 4) and np.bincount(y).tolist() == [50, 50, 50]
+
+
+def _fake_project(tmp_path, content=b"1,2,3\n"):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "tiny.csv").write_bytes(content)
+    manifest = {"files": {"tiny": {"path": "data/tiny.csv", "sha256": data.sha256(
+        tmp_path / "data" / "tiny.csv"), "source": "test", "licence": "CC0"}}}
+    (tmp_path / "data" / "manifest.json").write_text(json.dumps(manifest))
+    return tmp_path / "data" / "manifest.json"
+
+
+def test_a_missing_file_is_named_with_its_fix(tmp_path):
+    manifest = _fake_project(tmp_path)
+    (tmp_path / "data" / "tiny.csv").unlink()
+    with pytest.raises(data.DataFileError, match=r"missing: .*tiny.csv.*git checkout -- data/tiny.csv"):
+        data.data_path("tiny", manifest, tmp_path)
+
+
+def test_a_corrupt_file_is_named_with_its_fix(tmp_path):
+    manifest = _fake_project(tmp_path)
+    (tmp_path / "data" / "tiny.csv").write_bytes(b"1,2,4\n")
+    with pytest.raises(data.DataFileError, match=r"corrupt: .*sha256 differs|corrupt: .*manifest expects"):
+        data.data_path("tiny", manifest, tmp_path)
+
+
+def test_a_good_file_passes_the_check(tmp_path):
+    manifest = _fake_project(tmp_path)
+    assert data.data_path("tiny", manifest, tmp_path).read_bytes() == b"1,2,3\n"
+
+
+def test_a_corrupt_package_file_says_how_to_reinstall(tmp_path):
+    real = data.manifest()["iris"]
+    entry = dict(real, sha256="0" * 64)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "manifest.json").write_text(json.dumps({"files": {"iris": entry}}))
+    shutil.copy(data.ROOT / "requirements.txt", tmp_path / "requirements.txt")
+    with pytest.raises(data.DataFileError,
+                       match=r"pip install --force-reinstall --no-deps scikit-learn==1.9.1"):
+        data.data_path("iris", tmp_path / "data" / "manifest.json", tmp_path)
+
+
+def test_an_unknown_name_lists_the_known_ones():
+    with pytest.raises(data.DataFileError, match="known: .*digits"):
+        data.data_path("mnist")
+
+
+@pytest.mark.parametrize("make", [data.make_xor, data.make_spirals, data.make_moons,
+                                  data.make_separable])
+def test_generated_data_is_deterministic_and_shaped(make):
+    (x1, y1), (x2, y2) = make(seed=3), make(seed=3)
+    np.testing.assert_array_equal(x1, x2)
+    np.testing.assert_array_equal(y1, y2)
+    assert x1.ndim == 2 and x1.shape[1] == 2 and y1.shape == (len(x1),)
+    assert set(np.unique(y1)) == {0, 1}
+    assert not np.array_equal(make(seed=4)[0], x1)
+
+
+def test_xor_labels_follow_the_quadrants():
+    x, y = data.make_xor(n=500, noise=0.05)
+    np.testing.assert_array_equal(y, (np.sign(x[:, 0]) != np.sign(x[:, 1])).astype(int))
+
+
+def test_separable_data_has_the_promised_margin():
+    x, y = data.make_separable(n=300, margin=0.4)
+    distance = (x @ np.array([1.0, 1.0]) - 0.5) / np.sqrt(2)
+    assert np.all(np.abs(distance) >= 0.2 - 1e-6)
+    np.testing.assert_array_equal(y, (distance > 0).astype(int))

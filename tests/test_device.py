@@ -1,0 +1,122 @@
+"""helpers.device on this CPU machine, plus the TPU and multi-GPU branches with faked inputs."""
+
+import types
+
+import pytest
+
+from helpers import device
+from helpers.startup import import_tensorflow
+
+tf = import_tensorflow()
+
+
+def test_detect_on_this_machine_finds_a_cpu_and_asserts_nothing_else():
+    found = device.detect(env={})
+    assert found.cpu_cores >= 1 and found.logical_cpus
+    assert found.tpu is None
+    assert "CPU" in found.summary() or "GPU" in found.summary()
+
+
+def test_default_strategy_on_one_device():
+    strategy = device.best_strategy(device.Devices(cpu_cores=2))
+    assert strategy.num_replicas_in_sync == 1
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({}, None),
+    ({"COLAB_TPU_ADDR": "10.0.0.2:8470"}, "10.0.0.2:8470"),
+    ({"TPU_NAME": "my-tpu"}, "my-tpu"),
+    ({"TPU_ACCELERATOR_TYPE": "v5litepod-8"}, "local"),
+])
+def test_tpu_is_found_from_environment_hints(env, expected, monkeypatch):
+    monkeypatch.setattr(device.glob, "glob", lambda pattern: [])
+    assert device.tpu_address(env) == expected
+
+
+def test_tpu_vm_device_files_count_as_a_local_tpu(monkeypatch):
+    monkeypatch.setattr(device.glob, "glob", lambda p: ["/dev/accel0"] if "accel" in p else [])
+    assert device.tpu_address({}) == "local"
+
+
+def test_detect_reports_faked_gpus_with_names_and_memory(monkeypatch):
+    fake = [types.SimpleNamespace(name=f"/physical_device:GPU:{i}", device_type="GPU")
+            for i in range(2)]
+    monkeypatch.setattr(tf.config, "list_physical_devices",
+                        lambda kind=None: fake if kind == "GPU" else [])
+    monkeypatch.setattr(tf.config.experimental, "get_device_details",
+                        lambda dev: {"device_name": "NVIDIA A100-SXM4-40GB"})
+    monkeypatch.setattr(device, "gpu_memory_gib", lambda: [40.0, 40.0])
+    found = device.detect(env={})
+    assert [g.memory_gib for g in found.gpus] == [40.0, 40.0]
+    assert found.summary() == "2 GPUs: NVIDIA A100-SXM4-40GB"
+    assert device.strategy_kind(found) == "mirrored"
+
+
+def test_several_gpus_give_a_mirrored_strategy_over_them(monkeypatch):
+    made = {}
+    monkeypatch.setattr(tf.distribute, "MirroredStrategy",
+                        lambda devices: made.setdefault("devices", devices))
+    gpus = (device.GPU("/physical_device:GPU:0", "T4"), device.GPU("/physical_device:GPU:1", "T4"))
+    device.best_strategy(device.Devices(gpus=gpus))
+    assert made["devices"] == ["/GPU:0", "/GPU:1"]
+
+
+def test_one_gpu_keeps_the_default_strategy():
+    one = device.Devices(gpus=(device.GPU("/physical_device:GPU:0", "T4"),))
+    assert device.strategy_kind(one) == "default"
+    assert device.best_strategy(one) is tf.distribute.get_strategy()
+
+
+def test_a_tpu_gives_a_tpu_strategy(monkeypatch):
+    calls = []
+    resolver = object()
+    monkeypatch.setattr(tf.distribute.cluster_resolver, "TPUClusterResolver",
+                        lambda tpu: calls.append(("resolve", tpu)) or resolver)
+    monkeypatch.setattr(tf.config, "experimental_connect_to_cluster",
+                        lambda r: calls.append(("connect", r is resolver)))
+    monkeypatch.setattr(tf.tpu.experimental, "initialize_tpu_system",
+                        lambda r: calls.append(("init", r is resolver)))
+    monkeypatch.setattr(tf.distribute, "TPUStrategy",
+                        lambda r: calls.append(("strategy", r is resolver)) or "tpu-strategy")
+    assert device.best_strategy(device.Devices(tpu="local")) == "tpu-strategy"
+    assert calls == [("resolve", ""), ("connect", True), ("init", True), ("strategy", True)]
+
+
+def test_describe_lists_cpu_and_strategy_without_a_gpu():
+    table = device.describe(device.Devices(cpu_name="Test CPU", cpu_cores=2))
+    assert list(table.index) == ["CPU", "GPU / TPU", "strategy"]
+    assert table.loc["CPU", "name"] == "Test CPU"
+    assert "every lesson runs on a CPU" in table.loc["GPU / TPU", "details"]
+
+
+def test_gpu_memory_is_empty_without_nvidia_smi(monkeypatch):
+    monkeypatch.setattr(device.shutil, "which", lambda name: None)
+    assert device.gpu_memory_gib() == []
+
+
+@pytest.mark.slow
+def test_two_logical_cpus_give_a_two_replica_mirrored_strategy(run_python):
+    code = (
+        "import helpers\n"
+        "from helpers import device\n"
+        "names = device.split_cpu(2)\n"
+        "helpers.setup(verbose=False)\n"
+        "strategy = device.best_strategy()\n"
+        "print(type(strategy).__name__, strategy.num_replicas_in_sync, len(names))\n"
+        "import tensorflow as tf\n"
+        "per_replica = strategy.run(lambda: tf.distribute.get_replica_context().replica_id_in_sync_group)\n"
+        "print(sorted(int(v) for v in strategy.experimental_local_results(per_replica)))\n"
+    )
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == ["MirroredStrategy 2 2", "[0, 1]"]
+
+
+@pytest.mark.slow
+def test_split_cpu_after_start_up_says_to_restart(run_python):
+    code = ("import helpers; helpers.setup(verbose=False)\n"
+            "from helpers import device\n"
+            "try:\n    device.split_cpu(2)\n"
+            "except RuntimeError as e:\n    print(e)\n")
+    result = run_python(code)
+    assert "must run before TensorFlow has started its devices" in result.stdout
