@@ -1,9 +1,11 @@
 """Import TensorFlow without its start-up noise (lesson 00).
 
-TensorFlow's C++ core writes lines straight to the process's stderr at import and at first
-device use (oneDNN notices, CUDA/cuDNN/TensorRT probes on machines without a GPU). In a
-notebook those lines land in the learner's output. We capture file descriptor 2 while that
-happens, drop the known start-up lines and pass everything else on, so real warnings and
+TensorFlow's C++ core writes log lines straight to the process's stderr, and in a notebook
+they land in the learner's output. `helpers` sets TF_CPP_MIN_LOG_LEVEL=3, which silences the
+core's own logging once it is set up, but a few lines are printed before that, at import and
+at first device use, whatever the level: the absl pre-initialisation notice, oneDNN's notice,
+CUDA/cuDNN/TensorRT probes on machines without a GPU. We capture file descriptor 2 while
+those happen, drop the known start-up lines and pass everything else on, so real warnings and
 errors still reach the learner.
 """
 

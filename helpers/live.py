@@ -1,0 +1,184 @@
+"""Training curves that draw themselves while a model trains (lesson 03 onwards).
+
+With `model.fit`:
+
+    model.fit(x, y, epochs=50, validation_data=(xv, yv), verbose=0,
+              callbacks=[helpers.live.LivePlot(title="Spirals MLP")])
+
+In a custom training loop (GANs, reinforcement learning):
+
+    with helpers.live.LiveProgress(total=2000, title="GAN") as live:
+        for step in range(2000):
+            ...
+            live.update(step + 1, d_loss=d_loss, g_loss=g_loss)
+
+In JupyterLab one figure (and a progress bar) is updated in place. Run without a live front
+end (nbval, nbconvert) the notebook keeps just the final, complete figure. Redraws are
+spaced so that drawing takes at most about 5 % of training time.
+"""
+
+import io
+import time
+from collections import defaultdict
+
+import matplotlib
+from matplotlib.figure import Figure
+
+from helpers.startup import import_keras
+
+DRAW_SHARE = 0.05     # drawing may take this share of the time between two redraws
+MIN_INTERVAL_S = 0.5  # and never happens more often than this
+
+
+def _in_notebook():
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"
+
+
+def panel_of(name):
+    """Which panel a metric goes in: 'val_loss' joins 'loss'."""
+    return name[4:] if name.startswith("val_") else name
+
+
+class LiveFigure:
+    """A figure of metric curves against steps or epochs, redrawn in place.
+
+    `update(x, **metrics)` records values (at most every `MIN_INTERVAL_S` it also redraws);
+    `close()` draws the final figure. Metrics sharing a panel: 'loss' and 'val_loss'.
+    """
+
+    def __init__(self, title="Training", xlabel="epoch", panels=None, logy=()):
+        self.title, self.xlabel, self.logy = title, xlabel, set(logy)
+        self.panels = panels  # optional {panel title: [metric names]}
+        self.values = defaultdict(list)  # metric -> [(x, value)]
+        self.figure = None
+        self.handle = None
+        self.live = _in_notebook()
+        self.last_draw = 0.0
+        self.draw_cost = 0.0
+        self.draws = 0
+
+    def update(self, x, **metrics):
+        for name, value in metrics.items():
+            if value is not None:
+                self.values[name].append((x, float(value)))
+        now = time.perf_counter()
+        if self.live and now - self.last_draw >= max(MIN_INTERVAL_S, self.draw_cost / DRAW_SHARE):
+            self.draw()
+            self.last_draw = time.perf_counter()
+            self.draw_cost = self.last_draw - now
+
+    def _layout(self):
+        if self.panels:
+            return {title: [m for m in names if m in self.values]
+                    for title, names in self.panels.items()}
+        layout = defaultdict(list)
+        for name in self.values:
+            layout[panel_of(name)].append(name)
+        return dict(sorted(layout.items(), key=lambda item: item[0] != "loss"))  # loss first
+
+    def draw(self):
+        """Redraw every panel and show the figure (in place after the first time)."""
+        layout = self._layout()
+        if not layout:
+            return
+        if self.figure is None or len(self.figure.axes) != len(layout):
+            self.figure = Figure(figsize=(min(4.6 * len(layout), 14), 3.4),
+                                 dpi=matplotlib.rcParams["figure.dpi"], layout="constrained")
+            self.figure.subplots(1, len(layout), squeeze=False)
+        for ax, (panel, names) in zip(self.figure.axes, layout.items()):
+            ax.clear()
+            for name in names:
+                xs, ys = zip(*self.values[name])
+                label = "validation" if name.startswith("val_") else \
+                    ("training" if len(names) > 1 and f"val_{name}" in names else name)
+                ax.plot(xs, ys, label=label, marker="o" if len(xs) < 30 else None, ms=3)
+            if panel in self.logy:
+                ax.set_yscale("log")
+            ax.set(title=panel, xlabel=self.xlabel, ylabel=panel)
+            ax.grid(True, alpha=0.3)
+            ax.legend()
+        self.figure.suptitle(self.title, fontweight="bold")
+        self.draws += 1
+        if self.live:
+            from IPython.display import Image, display
+
+            png = io.BytesIO()
+            self.figure.savefig(png, format="png")
+            image = Image(data=png.getvalue(), format="png")
+            if self.handle is None:
+                self.handle = display(image, display_id=True)
+            else:
+                self.handle.update(image)
+
+    def close(self):
+        """Draw the final figure (the one a saved notebook keeps)."""
+        self.draw()
+
+
+class LivePlot(import_keras().callbacks.Callback):
+    """Keras callback: live curves of loss and metrics, training and validation, per epoch."""
+
+    def __init__(self, title="Training", logy=()):
+        super().__init__()
+        self.title, self.logy = title, logy
+        self.live = None
+
+    def on_train_begin(self, logs=None):
+        self.live = LiveFigure(self.title, "epoch", logy=self.logy)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.live.update(epoch + 1, **{k: v for k, v in (logs or {}).items()
+                                       if k != "learning_rate"})
+
+    def on_train_end(self, logs=None):
+        self.live.close()
+
+
+class LiveProgress:
+    """Progress bar and live curves for a custom training loop (a context manager)."""
+
+    def __init__(self, total, title="Training", xlabel="step", panels=None, logy=()):
+        self.total = total
+        self.curves = LiveFigure(title, xlabel, panels=panels, logy=logy)
+        self.start = None
+        self.bar = None
+        self.step = 0
+        self.last_bar = 0.0
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+        return self
+
+    def update(self, step, **metrics):
+        self.step = step
+        self.curves.update(step, **metrics)
+        now = time.perf_counter()
+        if self.curves.live and (now - self.last_bar >= 0.25 or step >= self.total):
+            self._show_bar(metrics)
+            self.last_bar = now
+
+    def _show_bar(self, metrics):
+        from IPython.display import display
+
+        elapsed = time.perf_counter() - self.start
+        shown = " · ".join(f"{k} {float(v):.4g}" for k, v in metrics.items())
+        text = f"{self.step}/{self.total} steps · {elapsed:.1f} s · {shown}"
+        html = (f'<progress value="{self.step}" max="{self.total}" style="width:40%"></progress>'
+                f' <span style="font-family:monospace">{text}</span>')
+        bundle = {"text/html": html, "text/plain": text}
+        if self.bar is None:
+            self.bar = display(bundle, raw=True, display_id=True)
+        else:
+            self.bar.update(bundle, raw=True)
+
+    def __exit__(self, *exc):
+        self.curves.close()
+        if self.curves.live and self.step:
+            last = {k: v[-1][1] for k, v in self.curves.values.items()}
+            self._show_bar(last)
+        return False
