@@ -1,0 +1,89 @@
+"""helpers.live: live training curves, in place in a notebook, one clean figure left behind."""
+
+import nbformat
+import numpy as np
+import pytest
+from nbclient import NotebookClient
+
+import helpers  # noqa: F401  (quiet TensorFlow import)
+from helpers import live
+from helpers.startup import import_keras
+
+keras = import_keras()
+
+
+def test_validation_curves_share_their_metric_panel_and_loss_comes_first():
+    fig = live.LiveFigure("Run")
+    for epoch in (1, 2, 3):
+        fig.update(epoch, accuracy=0.5 + epoch / 10, loss=1 / epoch, val_loss=1.2 / epoch,
+                   val_accuracy=0.5)
+    fig.close()
+    titles = [ax.get_title() for ax in fig.figure.axes]
+    assert titles == ["loss", "accuracy"]
+    loss_ax = fig.figure.axes[0]
+    assert [line.get_label() for line in loss_ax.lines] == ["training", "validation"]
+    assert loss_ax.get_xlabel() == "epoch" and loss_ax.get_ylabel() == "loss"
+    assert fig.figure.get_suptitle() == "Run"
+
+
+def test_explicit_panels_group_custom_metrics():
+    fig = live.LiveFigure("GAN", "step", panels={"losses": ["d_loss", "g_loss"]})
+    fig.update(1, d_loss=0.7, g_loss=0.9)
+    fig.close()
+    assert [ax.get_title() for ax in fig.figure.axes] == ["losses"]
+    assert len(fig.figure.axes[0].lines) == 2
+
+
+def test_redraws_are_throttled_in_a_notebook(monkeypatch):
+    shown = []
+
+    class Handle:
+        def update(self, obj):
+            shown.append("update")
+
+    monkeypatch.setattr(live, "_in_notebook", lambda: True)
+    monkeypatch.setattr("IPython.display.display",
+                        lambda obj, display_id=None: shown.append("display") or Handle())
+    fig = live.LiveFigure()
+    for step in range(200):
+        fig.update(step, loss=1.0 / (step + 1))
+    fig.close()
+    assert shown[0] == "display" and shown[-1] == "update"
+    assert len(shown) <= 3  # 200 quick updates: first draw, maybe one more, the final one
+
+
+def test_liveplot_records_every_epoch_of_a_real_fit():
+    x = np.random.default_rng(0).normal(size=(64, 2)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile("sgd", "binary_crossentropy", metrics=["accuracy"])
+    callback = live.LivePlot(title="tiny")
+    model.fit(x, y, epochs=4, validation_split=0.25, verbose=0, callbacks=[callback])
+    assert [e for e, _ in callback.live.values["val_loss"]] == [1, 2, 3, 4]
+    assert {ax.get_title() for ax in callback.live.figure.axes} == {"loss", "accuracy"}
+
+
+@pytest.mark.slow
+def test_in_a_kernel_one_final_figure_and_no_stderr_is_left_behind():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import helpers\nimport keras\nimport numpy as np\nfrom helpers import live\n"
+        "helpers.setup()\n"
+        "x = np.random.default_rng(0).normal(size=(256, 2)).astype('float32')\n"
+        "y = (x[:, 0] * x[:, 1] > 0).astype('float32')\n"
+        "model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(16, activation='relu'),"
+        " keras.layers.Dense(1, activation='sigmoid')])\n"
+        "model.compile('adam', 'binary_crossentropy', metrics=['accuracy'])\n"
+        "model.fit(x, y, epochs=30, validation_split=0.25, verbose=0,"
+        " callbacks=[live.LivePlot()]);\n"
+        "with live.LiveProgress(total=50) as progress:\n"
+        "    for step in range(50):\n"
+        "        progress.update(step + 1, loss=1 / (step + 1))\n")]
+    NotebookClient(nb, timeout=300, kernel_name="python3").execute()
+    outputs = nb.cells[0].outputs
+    stderr = [o.text for o in outputs if o.output_type == "stream" and o.name == "stderr"]
+    assert stderr == []
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(images) == 2  # the fit's figure and the loop's figure, each updated in place
+    bars = [o for o in outputs if "text/html" in o.get("data", {})]
+    assert len(bars) == 1 and "50/50 steps" in bars[0]["data"]["text/plain"]
