@@ -12,6 +12,9 @@ marks the answer with nbgrader's markers:
         return (x @ w + b > 0).astype(int)
         ### END SOLUTION
 
+`build` gives exercise cells and check cells nbgrader's metadata (solution; graded and locked,
+1 point by default), so nbgrader can use solutions/ as its source notebooks unchanged.
+
 In lessons/, each marked region becomes `# YOUR CODE HERE` and a `raise NotImplementedError`
 naming the exercise; exercise and check cells (tagged `check`) get the `raises-exception` tag
 so nbval expects them, and only them, to fail. Outputs and execution counts are stripped and
@@ -72,8 +75,9 @@ def blank_solutions(source, number, task, where):
     return "\n".join(out)
 
 
-def clean(nb):
-    """Strip outputs, execution counts and metadata the course does not use (in place)."""
+def clean(nb, path="notebook"):
+    """Strip outputs, execution counts and metadata the course does not use, and give
+    exercise and check cells their nbgrader metadata (in place)."""
     nb.metadata = nbformat.NotebookNode(
         kernelspec=KERNELSPEC, language_info=nbformat.NotebookNode(name="python"))
     for cell in nb.cells:
@@ -81,7 +85,36 @@ def clean(nb):
             {k: v for k, v in cell.metadata.items() if k in CELL_METADATA_KEPT})
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+    grading_metadata(nb, path)
     return nb
+
+
+def grading_metadata(nb, path="notebook"):
+    """nbgrader metadata for exercise cells (solution) and check cells (graded, locked).
+
+    A check cell grades the exercise before it; its points default to 1 and an author's
+    `points` is kept. Every other cell loses stray nbgrader metadata.
+    """
+    number = None
+    for index, cell in enumerate(nb.cells):
+        tags = cell.metadata.get("tags", [])
+        old = cell.metadata.pop("nbgrader", {})
+        slug = None
+        if "exercise" in tags and cell.cell_type == "code":
+            number, _ = exercise_header(cell, _where(path, index, cell))
+            slug = number.replace(".", "-")
+            cell.metadata["nbgrader"] = {"grade": False, "grade_id": f"exercise-{slug}",
+                                         "locked": False, "schema_version": 3,
+                                         "solution": True, "task": False}
+        elif "check" in tags:
+            if number is None:
+                raise AuthoringError(f"{_where(path, index, cell)}: a 'check' cell must come "
+                                     "after the exercise cell it checks.")
+            slug = number.replace(".", "-")
+            cell.metadata["nbgrader"] = {"grade": True, "grade_id": f"check-{slug}",
+                                         "locked": True, "points": old.get("points", 1),
+                                         "schema_version": 3, "solution": False,
+                                         "task": False}
 
 
 def _tag(cell, tag):
@@ -132,8 +165,9 @@ def build(solutions=ROOT / "solutions", lessons=ROOT / "lessons", only=()):
     for src in sorted(Path(solutions).glob("*.ipynb")):
         if names and src.name not in names:
             continue
-        nb = clean(nbformat.read(src, as_version=4))
-        lesson = lesson_from_solution(nb, src.relative_to(src.parent.parent))
+        where = src.relative_to(src.parent.parent)
+        nb = clean(nbformat.read(src, as_version=4), where)
+        lesson = lesson_from_solution(nb, where)
         _write_if_changed(src, notebook_text(nb))
         _write_if_changed(lessons / src.name, notebook_text(lesson))
         written.append(lessons / src.name)
@@ -151,11 +185,12 @@ def problems(solutions=ROOT / "solutions", lessons=ROOT / "lessons"):
     solutions, lessons = Path(solutions), Path(lessons)
     for src in sorted(solutions.glob("*.ipynb")):
         original = src.read_text(encoding="utf-8")
-        nb = nbformat.reads(original, as_version=4)
-        if original != notebook_text(clean(nbformat.reads(original, as_version=4))):
-            found.append(f"{src} has outputs, execution counts or stray metadata; "
-                         "run `python3 course.py build`.")
-        expected = notebook_text(lesson_from_solution(clean(nb), src.relative_to(solutions.parent)))
+        where = src.relative_to(solutions.parent)
+        nb = clean(nbformat.reads(original, as_version=4), where)
+        if original != notebook_text(nb):
+            found.append(f"{src} is not clean (outputs, execution counts, stray or missing "
+                         "metadata); run `python3 course.py build`.")
+        expected = notebook_text(lesson_from_solution(nb, where))
         target = lessons / src.name
         if not target.exists():
             found.append(f"{target} is missing; run `python3 course.py build`.")

@@ -218,3 +218,12 @@ def make_separable(n=100, margin=0.5, seed=0):
     x = x[:n]
     y = (x @ normal - 0.5 / np.sqrt(2) > 0).astype("int64")
     return x.astype("float32"), y
+
+
+# Lesson 01: names of load_breast_cancer()'s 30 columns, in order (mean, standard error and
+# worst value of ten measurements of the cell nuclei), e.g. column 0 "mean radius".
+BREAST_CANCER_FEATURES = tuple(
+    pattern.format(name)
+    for pattern in ("mean {}", "{} error", "worst {}")
+    for name in ("radius", "texture", "perimeter", "area", "smoothness", "compactness",
+                 "concavity", "concave points", "symmetry", "fractal dimension"))

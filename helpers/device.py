@@ -175,7 +175,8 @@ def split_cpu(n=2):
 
 
 def describe(devices=None):
-    """A table (pandas DataFrame) of every device found, for lesson 00."""
+    """A table (pandas DataFrame) of every device found and the strategy `best_strategy()`
+    would pick (named, not started), for lesson 00."""
     import pandas as pd
 
     tf = import_tensorflow()
@@ -192,7 +193,9 @@ def describe(devices=None):
     if not devices.gpus and not devices.tpu:
         rows.append({"device": "GPU / TPU", "name": "none found",
                      "details": "fine for this course: every lesson runs on a CPU"})
-    rows.append({"device": "strategy", "name": type(best_strategy(devices)).__name__,
+    strategy = {"tpu": "TPUStrategy", "mirrored": "MirroredStrategy",
+                "default": "default strategy (one device)"}[strategy_kind(devices)]
+    rows.append({"device": "strategy", "name": strategy,
                  "details": f"TensorFlow {tf.__version__}, built with CUDA: "
                             f"{tf.test.is_built_with_cuda()}"})
     return pd.DataFrame(rows).set_index("device")

@@ -23,7 +23,7 @@ def grid_over(x, resolution=200, padding=0.3):
 
 
 def plot_decision_boundary(predict, x, y, ax=None, title="Decision boundary", resolution=200,
-                           labels=("x₁", "x₂")):
+                           labels=("x₁", "x₂"), point_size=14):
     """Shade the plane by `predict` and draw the points (x (n, 2), y (n,) class labels).
 
     `predict` maps an (m, 2) array to (m,) labels or scores, or to (m, k) class scores.
@@ -46,7 +46,7 @@ def plot_decision_boundary(predict, x, y, ax=None, title="Decision boundary", re
     ax.contourf(xx, yy, regions.reshape(xx.shape), levels=np.arange(len(colours) + 1) - 0.5,
                 cmap=cmap, alpha=0.25)
     for c in np.unique(y).astype(int):
-        ax.scatter(*x[y == c].T, s=14, color=colours[c], edgecolor="white", linewidth=0.4,
+        ax.scatter(*x[y == c].T, s=point_size, color=colours[c], edgecolor="white", linewidth=0.4,
                    label=f"class {c}")
     ax.set(title=title, xlabel=labels[0], ylabel=labels[1])
     ax.legend(loc="best", fontsize=9)

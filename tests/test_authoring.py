@@ -54,14 +54,32 @@ def test_only_exercise_and_check_cells_may_raise():
 
 def test_clean_strips_outputs_counts_and_stray_metadata_but_keeps_tags_and_nbgrader():
     nb = sample()
-    nb.cells[3].metadata["nbgrader"] = {"grade": True, "grade_id": "ex9-1", "points": 1}
+    nb.cells[3].metadata["nbgrader"] = {"grade": True, "grade_id": "mine", "points": 3}
+    nb.cells[1].metadata["nbgrader"] = {"grade": True}
     nb.metadata["widgets"] = {"state": {}}
     cleaned = authoring.clean(nb)
     assert all(c.outputs == [] and c.execution_count is None
                for c in cleaned.cells if c.cell_type == "code")
-    assert cleaned.cells[2].metadata == {"tags": ["exercise"]}
-    assert cleaned.cells[3].metadata["nbgrader"]["grade_id"] == "ex9-1"
+    assert set(cleaned.cells[2].metadata) == {"tags", "nbgrader"}
+    assert "nbgrader" not in cleaned.cells[1].metadata
     assert set(cleaned.metadata) == {"kernelspec", "language_info"}
+
+
+def test_exercise_and_check_cells_get_nbgrader_metadata_keeping_the_authors_points():
+    nb = sample()
+    nb.cells[3].metadata["nbgrader"] = {"points": 3}
+    cleaned = authoring.clean(nb)
+    solution, check = cleaned.cells[2].metadata.nbgrader, cleaned.cells[3].metadata.nbgrader
+    assert (solution["solution"], solution["grade"], solution["grade_id"]) == (
+        True, False, "exercise-9-1")
+    assert (check["grade"], check["locked"], check["points"], check["grade_id"]) == (
+        True, True, 3, "check-9-1")
+
+
+def test_a_check_before_any_exercise_is_refused():
+    nb = notebook(code("check.double(double)", "check"), code(EXERCISE, "exercise"))
+    with pytest.raises(authoring.AuthoringError, match="must come after the exercise"):
+        authoring.clean(nb)
 
 
 def test_the_solution_itself_is_not_changed_by_building_its_lesson():
@@ -102,7 +120,7 @@ def test_build_then_check_round_trip(tmp_path, capsys):
     nbformat.write(sample(), solutions / "99-test.ipynb")
     args = ["--solutions", str(solutions), "--lessons", str(lessons)]
     assert authoring.main(["check", *args]) == 1  # outputs in the solution, no lesson yet
-    assert "has outputs" in capsys.readouterr().err
+    assert "is not clean" in capsys.readouterr().err
     assert authoring.main(["build", *args]) == 0
     assert authoring.main(["check", *args]) == 0
     stored = json.loads((solutions / "99-test.ipynb").read_text())

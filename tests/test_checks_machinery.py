@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from helpers import checks
 from helpers.checks import (ExerciseFailed, Reject, as_array, as_number, call, exercise,
                             expect_close, expect_equal, need_callable, short)
 
@@ -60,11 +61,14 @@ def test_a_checker_that_trips_on_odd_input_still_gives_a_verdict():
         check_dict([1, 2])
 
 
-def test_failure_renders_as_one_line_in_ipython():
+def test_failure_renders_as_one_line_in_ipython(monkeypatch):
     with pytest.raises(ExerciseFailed) as info:
         check_square(None)
     assert info.value._render_traceback_() == [f"ExerciseFailed: {info.value}"]
     assert isinstance(info.value, AssertionError)
+    monkeypatch.setattr(checks, "_in_notebook", lambda: True)  # the box shows the message
+    assert info.value._render_traceback_() == [
+        "ExerciseFailed: Exercise 9.1 is not right yet (see above)."]
 
 
 def test_pass_prints_a_verdict_outside_a_notebook(capsys):

@@ -87,6 +87,12 @@ def test_describe_lists_cpu_and_strategy_without_a_gpu():
     assert list(table.index) == ["CPU", "GPU / TPU", "strategy"]
     assert table.loc["CPU", "name"] == "Test CPU"
     assert "every lesson runs on a CPU" in table.loc["GPU / TPU", "details"]
+    assert table.loc["strategy", "name"] == "default strategy (one device)"
+
+
+def test_describe_names_the_tpu_strategy_without_starting_the_tpu():
+    table = device.describe(device.Devices(tpu="local"))
+    assert table.loc["strategy", "name"] == "TPUStrategy"
 
 
 def test_gpu_memory_is_empty_without_nvidia_smi(monkeypatch):

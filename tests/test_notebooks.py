@@ -64,3 +64,39 @@ def test_every_exercise_has_a_check_calling_this_lessons_checker(path):
         checked.append(getattr(module, call.group(1)).exercise)
     assert checked == declared
     assert declared == [f"{int(number)}.{k}" for k in range(1, len(declared) + 1)]
+
+
+FIGURE = re.compile(r"\bplt\.|\bplots\.|\bexplore\(|LivePlot|LiveProgress")
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.name)
+def test_exercises_come_after_every_figure(path):
+    """Run All stops at the first exercise of a lesson, so every figure (and explorer) a
+    learner should see when the narrative runs must come before it."""
+    found = cells(path)
+    first = next(i for i, c in enumerate(found) if "exercise" in tags(c))
+    for cell in found[first:]:
+        if cell["cell_type"] == "code" and not {"exercise", "check"} & set(tags(cell)):
+            assert not FIGURE.search("".join(cell["source"])), (
+                "a figure after the first exercise:\n" + "".join(cell["source"])[:200])
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.name)
+def test_helpers_is_imported_before_keras_and_tensorflow(path):
+    """`import helpers` first keeps TensorFlow's start-up lines out of the notebook."""
+    setup = "".join(next(c for c in cells(path) if c["cell_type"] == "code")["source"])
+    lines = setup.splitlines()
+    first_tf = [i for i, line in enumerate(lines)
+                if re.match(r"\s*(import|from)\s+(keras|tensorflow)\b", line)]
+    helpers_at = next(i for i, line in enumerate(lines) if re.match(r"\s*import helpers\b", line))
+    assert all(helpers_at < i for i in first_tf)
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.name)
+def test_each_exercise_has_a_heading_with_its_number(path):
+    found = cells(path)
+    headings = re.findall(r"^### Exercise (\d+\.\d+) · ", "\n".join(
+        "".join(c["source"]) for c in found if c["cell_type"] == "markdown"), re.M)
+    numbers = [re.match(r"# Exercise (\d+\.\d+)", "".join(c["source"])).group(1)
+               for c in found if "exercise" in tags(c)]
+    assert headings == numbers

@@ -33,7 +33,10 @@ class ExerciseFailed(AssertionError):
         self.message = message
 
     def _render_traceback_(self):
-        # IPython shows this line instead of a long traceback into the checker's code.
+        # IPython shows this instead of a long traceback into the checker's code; in a
+        # notebook the coloured box above already holds the message.
+        if _in_notebook():
+            return [f"ExerciseFailed: Exercise {self.number} is not right yet (see above)."]
         return [f"ExerciseFailed: {self}"]
 
 
@@ -71,7 +74,8 @@ def _show(passed, number, message):
 def exercise(number, task):
     """Decorator turning a checker body `body(answer, ...)` into a learner-facing check.
 
-    `task` completes "Exercise 2.1 is yours: ..." for an answer that is still a stub.
+    `task` completes "Exercise 2.1 is yours: ..." for an answer that is still a stub. The check
+    returns True on a right answer (None inside a notebook) and raises `ExerciseFailed`.
     """
 
     def decorate(body):
@@ -90,7 +94,8 @@ def exercise(number, task):
                            "Look at the type and shape of what your code returns.")
             else:
                 _show(True, number, summary or "correct.")
-                return True
+                # In a notebook the verdict box says it all; a bare `True` below it would not.
+                return None if _in_notebook() else True
             _show(False, number, message)
             raise ExerciseFailed(number, message) from None
 

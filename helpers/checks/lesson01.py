@@ -80,11 +80,17 @@ def accuracy(answer):
         what = f"accuracy(y_true, y_pred) with {name}"
         given_true = y_true.copy() if isinstance(y_true, np.ndarray) else list(y_true)
         given_pred = y_pred.copy() if isinstance(y_pred, np.ndarray) else list(y_pred)
-        got = as_number(call(answer, given_true, given_pred, name="accuracy"), what)
+        scores = np.asarray(y_pred).ndim == 2
+        try:
+            got = as_number(call(answer, given_true, given_pred, name="accuracy"), what)
+        except Reject as reason:
+            if not scores:
+                raise
+            raise Reject(f"{str(reason).strip()} For class scores of shape (n, k), first turn each row "
+                         "into its predicted label: y_pred.argmax(axis=1).") from None
         want = _reference_accuracy(y_true, y_pred)
         if np.isclose(got, want, rtol=0, atol=1e-6):
             continue
-        scores = np.asarray(y_pred).ndim == 2
         correct = round(want * n)
         if isinstance(y_true, list):
             hint = (" The labels came as Python lists here: turn them into arrays first "
@@ -138,7 +144,7 @@ def majority_baseline(answer):
             continue
         counts = np.bincount(np.asarray(y_train))
         best = int(want[0])
-        tied = np.flatnonzero(counts == counts.max())
+        tied = [int(k) for k in np.flatnonzero(counts == counts.max())]
         if len(np.unique(got)) > 1:
             raise Reject(f"{what}: every prediction should be the same label, {best}; yours "
                          f"has {short(np.unique(got))}.")
@@ -146,10 +152,10 @@ def majority_baseline(answer):
         if len(tied) > 1 and mine in tied:
             raise Reject(f"{what}: labels {list(tied)} are tied (each {counts.max()} times); "
                          f"break the tie towards the smallest, {best}. Yours chose {mine}.")
+        seen = int(counts[mine]) if 0 <= mine < len(counts) else 0
         raise Reject(f"{what}: the most common label is {best} ({counts[best]} of "
-                     f"{len(y_train)}); yours predicts {mine}"
-                     + (f", which occurs {counts[mine]} times." if 0 <= mine < len(counts)
-                        else ", which never occurs."))
+                     f"{len(y_train)}); yours predicts {mine}, which occurs {seen} "
+                     f"time{'' if seen == 1 else 's'}.")
     return "right on 8 label sets, including ties (smallest label wins), lists and n = 0."
 
 

@@ -1,0 +1,85 @@
+"""Instructors can hand solutions/ to nbgrader unchanged: generate, autograde, full marks."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = ["02-perceptron", "03-backpropagation"]
+CONFIG = """\
+c = get_config()
+c.CourseDirectory.course_id = "dl-course"
+c.CourseDirectory.db_assignments = [{assignments}]
+c.CourseDirectory.db_students = [{{"id": "complete"}}, {{"id": "untouched"}}]
+c.Execute.timeout = 600
+"""
+
+nbgrader = pytest.importorskip("nbgrader", reason="nbgrader is installed by requirements-dev.txt")
+
+
+@pytest.fixture(autouse=True)
+def venv_on_path(monkeypatch):
+    """nbgrader runs the `alembic` command it installed: find it beside this Python."""
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+
+
+def run_nbgrader(course, *args):
+    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course,
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stderr[-3000:]}"
+    return result
+
+
+def round_trip(course, names):
+    """source/ = solutions/; release/ generated; submissions autograded. Returns scores."""
+    from nbgrader.api import Gradebook
+
+    assignments = ", ".join(f'{{"name": "{n}"}}' for n in names)
+    (course / "nbgrader_config.py").write_text(CONFIG.format(assignments=assignments))
+    for name in names:
+        (course / "source" / name).mkdir(parents=True)
+        shutil.copy(ROOT / "solutions" / f"{name}.ipynb", course / "source" / name)
+        run_nbgrader(course, "generate_assignment", name, "--force")
+        for student, origin in (("complete", "source"), ("untouched", "release")):
+            folder = course / "submitted" / student / name
+            folder.mkdir(parents=True)
+            shutil.copy(course / origin / name / f"{name}.ipynb", folder)
+        run_nbgrader(course, "autograde", name, "--force")
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        return {(name, student): (gradebook.find_submission(name, student).score,
+                                  gradebook.find_assignment(name).max_score)
+                for name in names for student in ("complete", "untouched")}
+
+
+@pytest.mark.slow
+def test_nbgrader_generates_and_autogrades_two_lessons(tmp_path):
+    scores = round_trip(tmp_path, LESSONS)
+    for name in LESSONS:
+        score, top = scores[(name, "complete")]
+        assert top >= 3 and score == top, f"{name}: the full solution scored {score}/{top}"
+        score, _ = scores[(name, "untouched")]
+        assert score == 0, f"{name}: the untouched student version scored {score}"
+
+        student = json.loads((tmp_path / "release" / name / f"{name}.ipynb").read_text())
+        solution_cells = [c for c in student["cells"]
+                          if c["metadata"].get("nbgrader", {}).get("solution")]
+        assert solution_cells and all("BEGIN SOLUTION" not in "".join(c["source"]) and
+                                      "YOUR CODE HERE" in "".join(c["source"])
+                                      for c in solution_cells)
+
+        graded = json.loads(
+            (tmp_path / "autograded" / "untouched" / name / f"{name}.ipynb").read_text())
+        for cell in graded["cells"]:
+            errors = [o for o in cell.get("outputs", []) if o["output_type"] == "error"]
+            meta = cell["metadata"].get("nbgrader", {})
+            if errors:
+                assert meta.get("grade") or meta.get("solution"), (
+                    f"{name}: narrative cell failed in the student version:\n"
+                    f"{''.join(cell['source'])[:300]}\n{errors[0]['ename']}")
+        executed = [c for c in graded["cells"] if c["cell_type"] == "code"]
+        assert all(c["execution_count"] for c in executed), "not every cell was executed"
