@@ -26,8 +26,9 @@ from matplotlib.figure import Figure
 
 from helpers.startup import import_keras
 
+clock = time.perf_counter
 DRAW_SHARE = 0.05     # drawing may take this share of the time between two redraws
-MIN_INTERVAL_S = 0.5  # and never happens more often than this
+MIN_INTERVAL_S = 1.0  # and never happens more often than this
 
 
 def _in_notebook():
@@ -58,7 +59,9 @@ class LiveFigure:
         self.figure = None
         self.handle = None
         self.live = _in_notebook()
-        self.last_draw = 0.0
+        self.layout = None
+        self.lines = {}
+        self.last_draw = clock()  # the first redraw comes after MIN_INTERVAL_S
         self.draw_cost = 0.0
         self.draws = 0
 
@@ -66,10 +69,10 @@ class LiveFigure:
         for name, value in metrics.items():
             if value is not None:
                 self.values[name].append((x, float(value)))
-        now = time.perf_counter()
+        now = clock()
         if self.live and now - self.last_draw >= max(MIN_INTERVAL_S, self.draw_cost / DRAW_SHARE):
             self.draw()
-            self.last_draw = time.perf_counter()
+            self.last_draw = clock()
             self.draw_cost = self.last_draw - now
 
     def _layout(self):
@@ -81,28 +84,43 @@ class LiveFigure:
             layout[panel_of(name)].append(name)
         return dict(sorted(layout.items(), key=lambda item: item[0] != "loss"))  # loss first
 
+    def _build(self, layout):
+        """A new figure with one panel per entry of `layout` and one line per metric."""
+        n = len(layout)
+        self.figure = Figure(figsize=(min(4.6 * n, 14), 3.4),
+                             dpi=matplotlib.rcParams["figure.dpi"])
+        axes = self.figure.subplots(1, n, squeeze=False)[0]
+        self.figure.subplots_adjust(left=0.1 / n + 0.04, right=0.98, bottom=0.16, top=0.8,
+                                    wspace=0.3)
+        self.lines = {}
+        for ax, (panel, names) in zip(axes, layout.items()):
+            for name in names:
+                label = "validation" if name.startswith("val_") else \
+                    ("training" if f"val_{name}" in names else name)
+                (self.lines[name],) = ax.plot([], [], label=label, marker="o", ms=3)
+            if panel in self.logy:
+                ax.set_yscale("log")
+            ax.set(title=panel, xlabel=self.xlabel, ylabel=panel)
+            ax.grid(True, alpha=0.3)
+            ax.legend(loc="upper right")  # "best" is slow to place on long curves
+        self.figure.suptitle(self.title, fontweight="bold")
+        self.layout = layout
+
     def draw(self):
         """Redraw every panel and show the figure (in place after the first time)."""
         layout = self._layout()
         if not layout:
             return
-        if self.figure is None or len(self.figure.axes) != len(layout):
-            self.figure = Figure(figsize=(min(4.6 * len(layout), 14), 3.4),
-                                 dpi=matplotlib.rcParams["figure.dpi"], layout="constrained")
-            self.figure.subplots(1, len(layout), squeeze=False)
-        for ax, (panel, names) in zip(self.figure.axes, layout.items()):
-            ax.clear()
-            for name in names:
-                xs, ys = zip(*self.values[name])
-                label = "validation" if name.startswith("val_") else \
-                    ("training" if len(names) > 1 and f"val_{name}" in names else name)
-                ax.plot(xs, ys, label=label, marker="o" if len(xs) < 30 else None, ms=3)
-            if panel in self.logy:
-                ax.set_yscale("log")
-            ax.set(title=panel, xlabel=self.xlabel, ylabel=panel)
-            ax.grid(True, alpha=0.3)
-            ax.legend()
-        self.figure.suptitle(self.title, fontweight="bold")
+        if self.figure is None or layout != self.layout:
+            self._build(layout)
+        for name, line in self.lines.items():
+            xs, ys = zip(*self.values[name])
+            line.set_data(xs, ys)
+            if len(xs) >= 30:
+                line.set_marker("")
+        for ax in self.figure.axes:
+            ax.relim()
+            ax.autoscale_view()
         self.draws += 1
         if self.live:
             from IPython.display import Image, display
@@ -151,13 +169,13 @@ class LiveProgress:
         self.last_bar = 0.0
 
     def __enter__(self):
-        self.start = time.perf_counter()
+        self.start = clock()
         return self
 
     def update(self, step, **metrics):
         self.step = step
         self.curves.update(step, **metrics)
-        now = time.perf_counter()
+        now = clock()
         if self.curves.live and (now - self.last_bar >= 0.25 or step >= self.total):
             self._show_bar(metrics)
             self.last_bar = now
@@ -165,7 +183,7 @@ class LiveProgress:
     def _show_bar(self, metrics):
         from IPython.display import display
 
-        elapsed = time.perf_counter() - self.start
+        elapsed = clock() - self.start
         shown = " · ".join(f"{k} {float(v):.4g}" for k, v in metrics.items())
         text = f"{self.step}/{self.total} steps · {elapsed:.1f} s · {shown}"
         html = (f'<progress value="{self.step}" max="{self.total}" style="width:40%"></progress>'

@@ -34,22 +34,39 @@ def test_explicit_panels_group_custom_metrics():
     assert len(fig.figure.axes[0].lines) == 2
 
 
-def test_redraws_are_throttled_in_a_notebook(monkeypatch):
-    shown = []
+@pytest.fixture
+def shown(monkeypatch):
+    """Pretend to be in a notebook; record display() and update() calls."""
+    calls = []
 
     class Handle:
         def update(self, obj):
-            shown.append("update")
+            calls.append("update")
 
     monkeypatch.setattr(live, "_in_notebook", lambda: True)
     monkeypatch.setattr("IPython.display.display",
-                        lambda obj, display_id=None: shown.append("display") or Handle())
+                        lambda obj, display_id=None: calls.append("display") or Handle())
+    return calls
+
+
+def test_quick_updates_draw_once_at_the_end(shown):
     fig = live.LiveFigure()
     for step in range(200):
         fig.update(step, loss=1.0 / (step + 1))
+    assert shown == []
     fig.close()
-    assert shown[0] == "display" and shown[-1] == "update"
-    assert len(shown) <= 3  # 200 quick updates: first draw, maybe one more, the final one
+    assert shown == ["display"] and fig.draws == 1
+
+
+def test_slow_updates_redraw_in_place(shown, monkeypatch):
+    clock = iter(range(0, 10_000, 2))  # every call to the clock: 2 s later
+    monkeypatch.setattr(live, "clock", lambda: next(clock))
+    monkeypatch.setattr(live, "DRAW_SHARE", 1.0)  # a "2 s" draw may take all the time
+    fig = live.LiveFigure()
+    for epoch in range(1, 6):
+        fig.update(epoch, loss=1.0 / epoch)
+    fig.close()
+    assert shown[0] == "display" and set(shown[1:]) == {"update"} and len(shown) >= 4
 
 
 def test_liveplot_records_every_epoch_of_a_real_fit():
