@@ -106,7 +106,7 @@ class LiveFigure:
         self.figure.suptitle(self.title, fontweight="bold")
         self.layout = layout
 
-    def draw(self):
+    def draw(self, final=False):
         """Redraw every panel and show the figure (in place after the first time)."""
         layout = self._layout()
         if not layout:
@@ -121,6 +121,8 @@ class LiveFigure:
         for ax in self.figure.axes:
             ax.relim()
             ax.autoscale_view()
+            if final:  # place each legend where it hides least, once
+                ax.legend(loc="best")
         self.draws += 1
         if self.live:
             from IPython.display import Image, display
@@ -135,7 +137,7 @@ class LiveFigure:
 
     def close(self):
         """Draw the final figure (the one a saved notebook keeps)."""
-        self.draw()
+        self.draw(final=True)
 
 
 class LivePlot(import_keras().callbacks.Callback):
