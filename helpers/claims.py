@@ -56,7 +56,8 @@ def _record(name, value, at_least, at_most, headline, ok):
     path = os.environ.get("HELPERS_METRICS_FILE")
     if not path:
         return
-    row = {"name": name, "value": value, "at_least": at_least, "at_most": at_most,
-           "headline": headline, "ok": ok}
+    as_float = lambda v: None if v is None else float(v)  # noqa: E731  (NumPy scalars too)
+    row = {"name": name, "value": value, "at_least": as_float(at_least),
+           "at_most": as_float(at_most), "headline": bool(headline), "ok": bool(ok)}
     with open(path, "a", encoding="utf-8") as f:
         f.write(json.dumps(row) + "\n")
