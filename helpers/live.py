@@ -24,20 +24,12 @@ from collections import defaultdict
 import matplotlib
 from matplotlib.figure import Figure
 
+from helpers.session import in_notebook as _in_notebook
 from helpers.startup import import_keras
 
 clock = time.perf_counter
 DRAW_SHARE = 0.05     # drawing may take this share of the time between two redraws
 MIN_INTERVAL_S = 1.0  # and never happens more often than this
-
-
-def _in_notebook():
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"
 
 
 def panel_of(name):

@@ -19,6 +19,8 @@ import html
 
 import numpy as np
 
+from helpers.session import in_notebook as _in_notebook
+
 
 class Reject(Exception):
     """Raised inside a checker: the answer is wrong, and the message says how."""
@@ -44,15 +46,6 @@ def _verdict(number, message):
     """'Exercise 2.1: message', unless the message already starts with 'Exercise 2.1'."""
     head = f"Exercise {number}"
     return message if message.startswith(head) else f"{head}: {message}"
-
-
-def _in_notebook():
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"
 
 
 def _show(passed, number, message):
