@@ -167,6 +167,14 @@ def load_iris():
     return raw[:, :4].astype("float32"), raw[:, 4].astype("int64")
 
 
+
+def load_mnist(seed=0):
+    """5,000 real MNIST digits as a `Split` (3,000 / 1,000 / 1,000, 10 classes balanced):
+    x (n, 28, 28) float32 in [0, 1], y (n,) in 0..9 (lesson 04 onwards)."""
+    raw = _read_csv(data_path("mnist_5k"))
+    x = (raw[:, :784] / 255.0).reshape(-1, 28, 28).astype("float32")
+    return split(x, raw[:, 784].astype("int64"), seed=seed)
+
 # Generated data sets -----------------------------------------------------------------------
 
 def make_xor(n=200, noise=0.15, seed=0):

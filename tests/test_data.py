@@ -33,6 +33,14 @@ def test_splits_do_not_overlap():
     assert s.x_train.shape[1] == 30 and set(np.unique(s.y_train)) == {0, 1}
 
 
+def test_mnist_split_is_balanced_and_scaled():
+    s = data.load_mnist()
+    assert (len(s.x_train), len(s.x_val), len(s.x_test)) == (3000, 1000, 1000)
+    assert s.x_train.shape[1:] == (28, 28) and s.x_train.dtype == np.float32
+    assert s.x_train.min() == 0.0 and s.x_train.max() == 1.0
+    assert np.bincount(s.y_test).tolist() == [100] * 10
+
+
 def test_iris_has_fifty_of_each_species():
     x, y = data.load_iris()
     assert x.shape == (150, 4) and np.bincount(y).tolist() == [50, 50, 50]
