@@ -175,6 +175,20 @@ def load_mnist(seed=0):
     x = (raw[:, :784] / 255.0).reshape(-1, 28, 28).astype("float32")
     return split(x, raw[:, 784].astype("int64"), seed=seed)
 
+
+PHOTOS = ("astronaut", "camera", "chelsea", "china", "coffee", "flower")
+
+
+def load_photo(name):
+    """A real photo (see PHOTOS) as float32 in [0, 1]: (h, w, 3) colour or (h, w) grey
+    (lesson 07 onwards)."""
+    from PIL import Image
+
+    if name not in PHOTOS:
+        raise DataFileError(f"No photo called {name!r}; choose one of {', '.join(PHOTOS)}.")
+    with Image.open(data_path(f"photo_{name}")) as image:
+        return np.asarray(image, dtype="float32") / 255.0
+
 # Generated data sets -----------------------------------------------------------------------
 
 def make_xor(n=200, noise=0.15, seed=0):

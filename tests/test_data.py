@@ -41,6 +41,18 @@ def test_mnist_split_is_balanced_and_scaled():
     assert np.bincount(s.y_test).tolist() == [100] * 10
 
 
+@pytest.mark.parametrize("name", data.PHOTOS)
+def test_photos_load_as_floats_in_unit_range(name):
+    photo = data.load_photo(name)
+    assert photo.dtype == np.float32 and photo.ndim in (2, 3) and min(photo.shape[:2]) >= 300
+    assert 0.0 <= photo.min() and photo.max() <= 1.0
+
+
+def test_an_unknown_photo_lists_the_known_ones():
+    with pytest.raises(data.DataFileError, match="choose one of astronaut, camera"):
+        data.load_photo("dog")
+
+
 def test_iris_has_fifty_of_each_species():
     x, y = data.load_iris()
     assert x.shape == (150, 4) and np.bincount(y).tolist() == [50, 50, 50]
