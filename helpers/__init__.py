@@ -1,7 +1,9 @@
 """The course's shared helpers, imported by every notebook (introduced in lesson 00).
 
-`import helpers; helpers.setup()` is the first code cell of every lesson; import helpers
-before keras or tensorflow: it imports TensorFlow itself, without the start-up noise.
+`import helpers; helpers.setup()` is the first code cell of every lesson. Import helpers
+before keras or tensorflow: `import helpers` itself is light (no TensorFlow, so the lesson
+builder and the NumPy-only checks start in a moment), and it arranges that TensorFlow, when
+keras, tensorflow or `setup()` first imports it, starts without its log noise.
 """
 
 import os
@@ -12,9 +14,9 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-from helpers.startup import import_tensorflow  # noqa: E402
+from helpers.startup import install_quiet_import  # noqa: E402
 
-import_tensorflow()  # now, so that a later `import keras` prints nothing either
+install_quiet_import()
 
 from helpers.claims import claim  # noqa: E402
 from helpers.session import setup  # noqa: E402

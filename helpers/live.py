@@ -24,7 +24,7 @@ from collections import defaultdict
 import matplotlib
 from matplotlib.figure import Figure
 
-from helpers.session import in_notebook as _in_notebook
+from helpers.display import in_notebook as _in_notebook
 from helpers.startup import import_keras
 
 clock = time.perf_counter

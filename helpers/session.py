@@ -24,16 +24,6 @@ PLOT_STYLE = {
 }
 
 
-def in_notebook():
-    """True inside a Jupyter kernel (where rich output reaches a front end)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"
-
-
 def set_plot_style():
     """Apply the course's matplotlib style (readable, light grid, no top/right spines)."""
     import matplotlib.pyplot as plt

@@ -1,4 +1,4 @@
-"""Import TensorFlow without its start-up noise (lesson 00).
+"""Import TensorFlow without its start-up noise, and only when something needs it (lesson 00).
 
 TensorFlow's C++ core writes log lines straight to the process's stderr, and in a notebook
 they land in the learner's output. `helpers` sets TF_CPP_MIN_LOG_LEVEL=3, which silences the
@@ -7,9 +7,15 @@ at first device use, whatever the level: the absl pre-initialisation notice, one
 CUDA/cuDNN/TensorRT probes on machines without a GPU. We capture file descriptor 2 while
 those happen, drop the known start-up lines and pass everything else on, so real warnings and
 errors still reach the learner.
+
+`import helpers` does not import TensorFlow (the lesson builder and the NumPy-only checks never
+need it). It installs `QuietTensorFlow`, an import hook: whichever comes first, `import keras`,
+`import tensorflow` or `helpers.setup()`, TensorFlow is then imported quietly.
 """
 
 import contextlib
+import importlib.abc
+import importlib.util
 import os
 import re
 import sys
@@ -68,3 +74,43 @@ def import_keras():
     import keras
 
     return keras
+
+
+class QuietTensorFlow(importlib.abc.MetaPathFinder):
+    """An import hook: the first `import tensorflow`, direct or through keras, runs inside
+    `quiet_startup()`. It removes itself once TensorFlow is imported."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "tensorflow":
+            return None
+        uninstall_quiet_import()
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _QuietLoader(spec.loader)
+        return spec
+
+
+class _QuietLoader(importlib.abc.Loader):
+    """Runs the real loader inside `quiet_startup()`, then steps aside."""
+
+    def __init__(self, loader):
+        self.loader = loader
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        module.__loader__ = module.__spec__.loader = self.loader
+        with quiet_startup():
+            self.loader.exec_module(module)
+
+
+def install_quiet_import():
+    """Make the first import of TensorFlow quiet, whoever triggers it (idempotent)."""
+    if "tensorflow" not in sys.modules and \
+            not any(isinstance(f, QuietTensorFlow) for f in sys.meta_path):
+        sys.meta_path.insert(0, QuietTensorFlow())
+
+
+def uninstall_quiet_import():
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, QuietTensorFlow)]

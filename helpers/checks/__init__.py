@@ -1,25 +1,55 @@
-"""Exercise checks: the machinery, and one module of checkers per lesson (lesson00 ...).
+"""Exercise checks: the kit, and one module of checkers per lesson (lesson00 ...).
 
 A check cell calls one checker with the learner's answer:
 
     from helpers.checks import lesson02 as check
-    check.perceptron_predict(perceptron_predict)
+    check.predict(predict)
 
-A checker tests behaviour, never text: seeded random inputs, edge cases, shapes, dtypes and
-tolerances, compared with NumPy's or Keras' own result where one exists. It shows a short,
-specific verdict and, on a wrong answer, raises `ExerciseFailed` so "Run All" stops there.
+A checker tests behaviour, never text. Writing one:
 
-Writing a checker: decorate a function with `@exercise("2.1", "implement ...")`; inside it,
-use `need_callable`, `call`, `as_array`, `expect_shape`, `expect_close`, ... which raise
-`Reject("specific message")`; return a short summary of what was checked.
+    @exercise("2.1", forbid=("np.heaviside",))       # number; library calls it must not use
+    def predict(answer, rng):                         # `rng`: a Generator seeded afresh per call
+        need_callable(answer, "predict")
+        for x, w, b in fixed_edge_cases + cases_drawn_from(rng):
+            got = call(answer, x, w, b)               # a stub, a crash, a changed input → Reject
+            expect_equal(got, reference(x, w, b), "predict(x, w, b)", given=...)
+        return "right on ... (a short summary of what was checked)"
+
+What every checker gets from the kit, so no lesson has to remember it:
+- The task's words come from one place, the exercise cell's first line: a stub's
+  NotImplementedError carries them (the builder wrote it), and the verdict reads them from
+  the cell that defined the answer (`task_of`).
+- Fresh cases: `rng` is seeded from the operating system on every call, so a table of answers
+  copied from earlier messages cannot pass. A failure after a random draw names the seed, and
+  `check.predict(predict, seed=...)` draws the same cases again. The global NumPy and Python
+  random states are left as the lesson set them.
+- Inputs left alone: `call` hands the learner's function the checker's arrays and rejects an
+  answer that changes any of them in place, naming the argument and the entry.
+- From scratch means from scratch: `forbid` names library calls the exercise asks the learner
+  to write; an answer whose code (or a helper function of the learner's that it calls) uses one
+  is told so, kindly, before anything runs.
+- Odd answers get a verdict, never a crash: None, not a function, a stub, an exception inside
+  the learner's code, NaN, text, wrong shapes.
+A wrong answer raises `ExerciseFailed` (an AssertionError) so "Run All" stops there; in a
+notebook the verdict is also shown as a coloured box.
 """
 
+import dis
 import functools
 import html
+import inspect
+import linecache
+import random
+import secrets
+import types
 
 import numpy as np
 
-from helpers.session import in_notebook as _in_notebook
+from helpers.display import in_notebook as _in_notebook
+from helpers.display import show_html
+from helpers.protocol import STUB_MESSAGE, parse_header, stub_message
+
+FALSE_ALARM = 1e-6  # how often a statistical check may reject a right answer (per check)
 
 
 class Reject(Exception):
@@ -30,7 +60,7 @@ class ExerciseFailed(AssertionError):
     """What a learner sees when an answer is not right yet."""
 
     def __init__(self, number, message):
-        super().__init__(_verdict(number, message))
+        super().__init__(message)
         self.number = number
         self.message = message
 
@@ -42,68 +72,226 @@ class ExerciseFailed(AssertionError):
         return [f"ExerciseFailed: {self}"]
 
 
-def _verdict(number, message):
-    """'Exercise 2.1: message', unless the message already starts with 'Exercise 2.1'."""
-    head = f"Exercise {number}"
-    return message if message.startswith(head) else f"{head}: {message}"
+class _Stub(Exception):
+    """The learner's code still raises NotImplementedError (its message is kept)."""
 
 
-def _show(passed, number, message):
-    """Render the verdict as a coloured box in a notebook (plain text elsewhere)."""
-    icon, colour, bg = ("✓", "#1b5e20", "#e8f5e9") if passed else ("✗", "#b71c1c", "#ffebee")
-    text = f"{icon} {_verdict(number, message)}"
-    if not _in_notebook():
-        if passed:
-            print(text)
-        return
-    from IPython.display import display
+# The decorator -----------------------------------------------------------------------------
 
-    box = (f'<div style="border-left:4px solid {colour};background:{bg};color:{colour};'
-           f'padding:6px 10px;margin:4px 0;font-family:sans-serif">'
-           f'{icon} {html.escape(_verdict(number, message))}</div>')
-    display({"text/html": box, "text/plain": text}, raw=True)
+def exercise(number, *, forbid=()):
+    """Turn a checker body `body(*answers[, rng])` into the check a lesson calls.
 
-
-def exercise(number, task):
-    """Decorator turning a checker body `body(answer, ...)` into a learner-facing check.
-
-    `task` completes "Exercise 2.1 is yours: ..." for an answer that is still a stub. The check
-    returns True on a right answer (None inside a notebook) and raises `ExerciseFailed`.
+    `forbid`: dotted names of library functions the exercise asks the learner to write
+    ("tf.nn.conv2d", "sklearn.metrics.confusion_matrix"); matched by their last part.
+    The check returns True on a right answer (None inside a notebook, where the box says it)
+    and raises `ExerciseFailed` otherwise. `check(answer, seed=S)` repeats the random cases.
     """
+    forbid = tuple(forbid)
 
     def decorate(body):
+        wants_rng = "rng" in inspect.signature(body).parameters
+
         @functools.wraps(body)
-        def check(*answers, **kwargs):
+        def check(*answers, seed=None, **kwargs):
+            seed = fresh_seed() if seed is None else int(seed)
+            rng = np.random.default_rng(seed)
+            start = rng.bit_generator.state
+            saved = np.random.get_state(), random.getstate()
+            task = next(filter(None, (task_of(a, number) for a in answers)), None)
             try:
-                summary = body(*answers, **kwargs)
+                for answer in answers:
+                    _refuse_library(answer, forbid)
+                summary = body(*answers, rng=rng, **kwargs) if wants_rng else \
+                    body(*answers, **kwargs)
             except Reject as reason:
-                message = str(reason)
-            except _Stub:
-                message = (f"Exercise {number} is yours: {task}. Write your code in the "
-                           "exercise cell (where it says # YOUR CODE HERE), run that cell, "
-                           "then this one.")
+                drawn = rng.bit_generator.state != start
+                message = str(reason) + (_seed_note(body.__name__, seed) if drawn else "")
+            except (_Stub, NotImplementedError) as stub:
+                message = _stub_verdict(number, task, str(stub))
             except Exception as error:  # the learner's object tripped the checker itself
                 message = (f"checking your answer raised {type(error).__name__}: {error}. "
                            "Look at the type and shape of what your code returns.")
             else:
-                _show(True, number, summary or "correct.")
+                check.draws = rng.bit_generator.state != start
+                _show(True, _verdict(number, task, summary or "correct."))
                 # In a notebook the verdict box says it all; a bare `True` below it would not.
                 return None if _in_notebook() else True
-            _show(False, number, message)
+            finally:
+                np.random.set_state(saved[0])
+                random.setstate(saved[1])
+            message = _verdict(number, task, message)
+            _show(False, message)
             raise ExerciseFailed(number, message) from None
 
         check.exercise = number
-        check.task = task
+        check.forbid = forbid
+        check.draws = None  # after a pass: whether the check drew random cases
         return check
 
     return decorate
 
 
-class _Stub(Exception):
-    """The learner's code still raises NotImplementedError."""
+def fresh_seed():
+    """A seed from the operating system, untouched by `helpers.setup()`'s seeding."""
+    return secrets.randbelow(2**32)
 
 
-# Tools for checker bodies ------------------------------------------------------------------
+def _seed_note(name, seed):
+    return (f" [Cases drawn at random with seed {seed}; `check.{name}(..., seed={seed})` "
+            "draws the same ones again.]")
+
+
+def _stub_verdict(number, task, raised):
+    """'Exercise 2.1 is yours: <task from the cell>.' and what to do."""
+    if not STUB_MESSAGE.match(raised or ""):
+        raised = stub_message(number, task) if task else f"Exercise {number} is yours."
+    return (f"{raised} Write your code in the exercise cell (where it says # YOUR CODE HERE), "
+            "run that cell, then this one.")
+
+
+def _verdict(number, task, message):
+    """'Exercise 2.1 (task): message', unless the message already starts with 'Exercise 2.1'."""
+    head = f"Exercise {number}"
+    if message.startswith(head):
+        return message
+    return f"{head} ({task}): {message}" if task else f"{head}: {message}"
+
+
+def _show(passed, text):
+    """The verdict as a coloured box in a notebook; plain text elsewhere (passes only)."""
+    icon, colour, bg = ("✓", "#1b5e20", "#e8f5e9") if passed else ("✗", "#b71c1c", "#ffebee")
+    if not _in_notebook():
+        if passed:
+            print(f"{icon} {text}")
+        return
+    box = (f'<div style="border-left:4px solid {colour};background:{bg};color:{colour};'
+           f'padding:6px 10px;margin:4px 0;font-family:sans-serif">'
+           f'{icon} {html.escape(text)}</div>')
+    show_html(box, f"{icon} {text}")
+
+
+def task_of(answer, number):
+    """The task's words from the first line of the cell (or file) that defined `answer`,
+    if that line is `# Exercise <number>: ...`; else None."""
+    for function in _functions_of(answer):
+        filename = getattr(getattr(function, "__code__", None), "co_filename", None)
+        lines = linecache.getlines(filename) if filename else []
+        first = next((line for line in lines if line.strip()), "")
+        header = parse_header(first)
+        if header and header[0] == number:
+            return header[1]
+    return None
+
+
+def _functions_of(answer):
+    """The plain functions behind an answer: itself, or a class's own methods."""
+    if isinstance(answer, type):
+        return [v for v in vars(answer).values() if isinstance(v, types.FunctionType)]
+    answer = inspect.unwrap(answer) if callable(answer) else answer
+    return [answer] if isinstance(answer, types.FunctionType) else []
+
+
+# "From scratch" ------------------------------------------------------------------------------
+
+def _refuse_library(answer, forbid):
+    """Reject an answer whose code uses one of the `forbid`den library calls."""
+    if not forbid:
+        return
+    leaves = {name.rsplit(".", 1)[-1]: name for name in forbid}
+    found = library_calls(answer, leaves)
+    if found:
+        used, meant = found
+        raise Reject(f"your answer uses `{used}`, which is {meant} itself: the library's version "
+                     "of what this exercise asks you to write. It is a fine tool elsewhere; "
+                     "here, write that part yourself (NumPy's basic operations are fine), then "
+                     "compare your result with it if you like.")
+
+
+def library_calls(answer, leaves, _seen=None):
+    """(name as written, forbidden name) for the first use of a name in `leaves` in the code
+    of `answer` or of the learner's own functions it calls; None if there is none.
+
+    Reads bytecode, so it works for lambdas and notebook cells alike; `leaves` maps a last
+    name part ("conv2d") to the library name it stands for ("tf.nn.conv2d").
+    """
+    seen = set() if _seen is None else _seen
+    for function in _functions_of(answer):
+        if function in seen:
+            continue
+        seen.add(function)
+        for code in _code_objects(function.__code__):
+            for chain in _name_chains(code):
+                leaf = chain.rsplit(".", 1)[-1]
+                if leaf in leaves and not _is_learners(function, chain):
+                    return chain, leaves[leaf]
+        for helper in _learners_helpers(function):
+            found = library_calls(helper, leaves, seen)
+            if found:
+                return found
+    return None
+
+
+def _code_objects(code):
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _code_objects(const)
+
+
+def _name_chains(code):
+    """Dotted names the code loads: 'tf.nn.conv2d', 'np.sum', 'scipy.signal.correlate2d'."""
+    chain = []
+    for instruction in dis.get_instructions(code):
+        op, name = instruction.opname, instruction.argval
+        if op in ("LOAD_GLOBAL", "LOAD_NAME", "LOAD_DEREF", "LOAD_FAST", "LOAD_CLASSDEREF"):
+            if chain:
+                yield ".".join(chain)
+            chain = [name] if isinstance(name, str) else []
+        elif op in ("LOAD_ATTR", "LOAD_METHOD") and isinstance(name, str):
+            chain = chain + [name] if chain else [name]
+        elif op == "IMPORT_NAME":
+            if chain:
+                yield ".".join(chain)
+            chain = [name]
+        elif op == "IMPORT_FROM":
+            yield f"{chain[0] if chain else ''}.{name}".lstrip(".")
+        else:
+            if chain:
+                yield ".".join(chain)
+            chain = []
+    if chain:
+        yield ".".join(chain)
+
+
+def _is_learners(function, chain):
+    """True when a bare name refers to a function the learner wrote (their own `conv`)."""
+    if "." in chain:
+        return False
+    target = function.__globals__.get(chain)
+    return isinstance(target, types.FunctionType) and target.__module__ == function.__module__
+
+
+def _learners_helpers(function):
+    """Functions and classes of the learner's (same module) that `function` refers to."""
+    names = set()
+    for code in _code_objects(function.__code__):
+        names.update(code.co_names)
+    found = [function.__globals__.get(n) for n in names]
+    found += [cell.cell_contents for cell in (function.__closure__ or ())
+              if _has_contents(cell)]
+    return [f for f in found if isinstance(f, (types.FunctionType, type))
+            and getattr(f, "__module__", None) == function.__module__]
+
+
+def _has_contents(cell):
+    try:
+        cell.cell_contents
+    except ValueError:
+        return False
+    return True
+
+
+# Calling the learner's code ------------------------------------------------------------------
 
 def short(value, limit=70):
     """A compact one-line repr of a value for messages."""
@@ -126,17 +314,79 @@ def need_callable(answer, name):
 
 
 def call(fn, *args, name=None, **kwargs):
-    """Call the learner's `fn`; a stub or an exception inside it becomes a clear verdict."""
+    """Call the learner's `fn` and return what it returns.
+
+    A stub, an exception inside `fn`, or an argument that `fn` changed in place becomes a
+    Reject that names the call.
+    """
     name = name or getattr(fn, "__name__", "your function")
+    before = [_snapshot(a) for a in args], {k: _snapshot(v) for k, v in kwargs.items()}
     try:
-        return fn(*args, **kwargs)
-    except NotImplementedError:
-        raise _Stub() from None
+        out = fn(*args, **kwargs)
+    except NotImplementedError as stub:
+        raise _Stub(str(stub)) from None
     except Exception as error:
         shown = ", ".join([short(a, 30) for a in args] +
                           [f"{k}={short(v, 20)}" for k, v in kwargs.items()])
         raise Reject(f"`{name}({shown})` raised {type(error).__name__}: {error}") from None
+    _expect_unchanged(fn, name, args, kwargs, before)
+    return out
 
+
+def _snapshot(value):
+    """A deep copy of the mutable containers of NumPy arrays a learner could change."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_snapshot(v) for v in value) if isinstance(value, list) else \
+            tuple(_snapshot(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _snapshot(v) for k, v in value.items()}
+    return value
+
+
+def _difference(old, new):
+    """Where `new` differs from the snapshot `old`: a short phrase, or None if unchanged."""
+    if isinstance(old, np.ndarray):
+        if not isinstance(new, np.ndarray) or new.shape != old.shape:
+            return "its shape"
+        same = (old == new) | (np.isnan(old) & np.isnan(new)) if old.dtype.kind in "fc" \
+            else old == new
+        if np.all(same):
+            return None
+        i = tuple(int(k) for k in np.argwhere(~same)[0])
+        index = f"[{', '.join(map(str, i))}]"
+        return f"entry {index} was {short(old[i].item())}, is now {short(new[i].item())}"
+    if isinstance(old, (list, tuple, dict)):
+        if type(new) is not type(old) or len(new) != len(old):
+            return f"it was {short(old, 40)}, is now {short(new, 40)}"
+        keys = old.keys() if isinstance(old, dict) else range(len(old))
+        for k in keys:
+            found = _difference(old[k], new[k])
+            if found:
+                return f"item {k!r}: {found}"
+    return None
+
+
+def _expect_unchanged(fn, name, args, kwargs, before):
+    try:
+        names = list(inspect.signature(fn).bind(*args, **kwargs).arguments)
+    except (TypeError, ValueError):
+        names = []
+    for i, (old, new) in enumerate(zip(before[0], args)):
+        found = _difference(old, new)
+        if found:
+            arg = f"`{names[i]}`" if i < len(names) else f"argument {i + 1}"
+            raise Reject(f"`{name}` changed its input {arg} in place ({found}). Leave the "
+                         "caller's data as it was: build a new array (or work on a copy).")
+    for key, old in before[1].items():
+        found = _difference(old, kwargs[key])
+        if found:
+            raise Reject(f"`{name}` changed its input `{key}` in place ({found}). Leave the "
+                         "caller's data as it was: build a new array (or work on a copy).")
+
+
+# Reading and comparing results -------------------------------------------------------------
 
 def as_array(value, what, dtype=float):
     """`value` as a NumPy array of `dtype`, or a Reject naming what was wrong with it."""
@@ -208,3 +458,24 @@ def expect_equal(actual, expected, what, given=None):
         i = tuple(int(k) for k in np.argwhere(actual != expected)[0])
         raise Reject(f"{what}{where} is wrong at index {i}: it should be "
                      f"{expected[i].item()}, yours gave {actual[i].item()}.")
+
+
+def expect_frequencies(counts, probabilities, what, false_alarm=FALSE_ALARM):
+    """Reject unless `counts` (observed, one per outcome) fit `probabilities` by a chi-square
+    goodness-of-fit test; a right answer is rejected with probability `false_alarm`.
+
+    Needs an expected count of at least 5 per outcome for the test to be valid.
+    """
+    from scipy import stats
+
+    counts = np.asarray(counts, dtype=float).ravel()
+    expected = np.asarray(probabilities, dtype=float).ravel() * counts.sum()
+    if expected.min() < 5:
+        raise ValueError("expect_frequencies needs an expected count of at least 5 per outcome")
+    p = float(stats.chisquare(counts, expected).pvalue)
+    if p < false_alarm:
+        worst = int(np.argmax(np.abs(counts - expected) / np.sqrt(expected)))
+        raise Reject(f"{what} are not spread as they should be: outcome {worst} came up "
+                     f"{int(counts[worst])} times where about {expected[worst]:.0f} were "
+                     f"expected (chi-square p = {p:.1e}; a right answer gets p below "
+                     f"{false_alarm:g} once in {1 / false_alarm:,.0f} checks).")

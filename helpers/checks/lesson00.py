@@ -36,7 +36,7 @@ def _flop_hint(got, m, k, n):
     return ""
 
 
-@exercise("0.1", "write `matmul_flops(m, k, n)`, the flops of an (m, k) @ (k, n) product")
+@exercise("0.1")
 def matmul_flops(answer):
     need_callable(answer, "matmul_flops")
     cases = _flop_cases()
@@ -92,8 +92,7 @@ def _standardize_hint(got, x):
             f"{short(means, 50)} and standard deviations {short(stds, 50)}.")
 
 
-@exercise("0.2", "write `standardize(x)`, giving every column of x mean 0 and standard "
-                 "deviation 1")
+@exercise("0.2")
 def standardize(answer):
     need_callable(answer, "standardize")
     cases = _standardize_cases()
@@ -140,8 +139,7 @@ def _distance_hint(got, want):
             f"{want[i, j]:.6g}; yours gave {got[i, j]:.6g}.")
 
 
-@exercise("0.3", "write `squared_distances(a, b)`, the (n, m) matrix of squared distances "
-                 "between the rows of a (n, d) and b (m, d)")
+@exercise("0.3")
 def squared_distances(answer):
     need_callable(answer, "squared_distances")
     cases = _distance_cases()

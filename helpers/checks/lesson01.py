@@ -71,7 +71,7 @@ def _accuracy_cases():
     return cases
 
 
-@exercise("1.1", "implement `accuracy(y_true, y_pred)`")
+@exercise("1.1")
 def accuracy(answer):
     """Label arrays, lists, all right / all wrong, one point, and (n, k) class scores."""
     need_callable(answer, "accuracy")
@@ -131,7 +131,7 @@ def _majority_cases():
             ("[1, 1, 0] and n = 0", np.array([1, 1, 0]), 0)]
 
 
-@exercise("1.2", "implement `majority_baseline(y_train, n)`")
+@exercise("1.2")
 def majority_baseline(answer):
     """Ordinary label sets, ties (smallest label wins), gaps in the labels, lists, n = 0."""
     need_callable(answer, "majority_baseline")
@@ -203,7 +203,7 @@ def _close(a, b):
     return a.shape == b.shape and bool(np.all(np.isclose(a, b, rtol=1e-4, atol=1e-4)))
 
 
-@exercise("1.3", "implement `standardize(train, test)`")
+@exercise("1.3")
 def standardize(answer):
     """Shifted test data (so test statistics give other numbers), a constant column, float32,
     a single test row; inputs must not change."""
@@ -272,7 +272,7 @@ def _xor_cases():
             ("one point (0.3, -0.2)", np.array([[0.3, -0.2]]))]
 
 
-@exercise("1.4", "implement `xor_rule(x)`")
+@exercise("1.4")
 def xor_rule(answer):
     """The four corners, uniform random points, XOR blobs (float32), a single point."""
     need_callable(answer, "xor_rule")

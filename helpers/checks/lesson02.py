@@ -55,7 +55,7 @@ def _labels(value, n, what):
     return out.astype(int)
 
 
-@exercise("2.1", "implement `predict(x, w, b)`")
+@exercise("2.1")
 def predict(answer):
     """Random points in 1, 2 and 5 dimensions, float32 inputs, and points on the boundary."""
     need_callable(answer, "predict")
@@ -115,7 +115,7 @@ def _update_case_text(w, b, x, y, lr):
             f"(score {score:.4g}, predicted {y_hat}: {verdict})")
 
 
-@exercise("2.2", "implement `perceptron_update(w, b, x_i, y_i, lr)`")
+@exercise("2.2")
 def perceptron_update(answer):
     """Both kinds of mistake, correct points, the boundary at w = 0, and random cases."""
     need_callable(answer, "perceptron_update")
@@ -156,8 +156,7 @@ def perceptron_update(answer):
             "(score 0 predicts 0) and on 40 random cases.")
 
 
-@exercise("2.3", "implement `majority_neuron()`, the weights and threshold of a 3-input "
-                 "majority vote")
+@exercise("2.3")
 def majority_neuron(answer):
     """The truth table of the neuron the answer's weights and threshold define."""
     need_callable(answer, "majority_neuron")
@@ -186,7 +185,7 @@ def _run_network(x, hidden_weights, hidden_thresholds, output_weights, output_th
     return hidden, (hidden @ output_weights >= output_threshold - _EPS).astype(int)
 
 
-@exercise("2.4", "implement `xor_network()`, a two-layer McCulloch–Pitts network for XOR")
+@exercise("2.4")
 def xor_network(answer):
     """The four rows of XOR through the answer's hidden layer and output neuron."""
     need_callable(answer, "xor_network")

@@ -73,8 +73,7 @@ def _diagnose(actual, right, mistakes):
 
 # 3.1 -----------------------------------------------------------------------------------------
 
-@exercise("3.1", "implement `sigmoid_backward(z, upstream)`, the gradient that flows back "
-                 "through σ")
+@exercise("3.1")
 def sigmoid_backward(answer):
     need_callable(answer, "sigmoid_backward")
     rng = np.random.default_rng(31)
@@ -123,8 +122,7 @@ def _three(out, what):
     return [as_array(part, f"{name} from {what}") for part, name in zip(out, ("dx", "dw", "db"))]
 
 
-@exercise("3.2", "implement `dense_backward(x, w, upstream)` returning (dx, dw, db) for "
-                 "y = x @ w + b")
+@exercise("3.2")
 def dense_backward(answer):
     need_callable(answer, "dense_backward")
     rng = np.random.default_rng(32)
@@ -182,8 +180,7 @@ def dense_backward(answer):
 
 # 3.3 -----------------------------------------------------------------------------------------
 
-@exercise("3.3", "implement `softmax_cross_entropy_grad(logits, y)`, the gradient of the MEAN "
-                 "cross-entropy with respect to the logits")
+@exercise("3.3")
 def softmax_cross_entropy_grad(answer):
     need_callable(answer, "softmax_cross_entropy_grad")
     rng = np.random.default_rng(33)
@@ -225,7 +222,7 @@ def softmax_cross_entropy_grad(answer):
 
 # 3.4 -----------------------------------------------------------------------------------------
 
-@exercise("3.4", "implement `numerical_gradient(f, x, h)` with centred differences")
+@exercise("3.4")
 def numerical_gradient(answer):
     need_callable(answer, "numerical_gradient")
     rng = np.random.default_rng(34)

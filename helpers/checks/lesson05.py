@@ -82,7 +82,7 @@ def _three_numbers(value, what):
     return array
 
 
-@exercise("5.1", "implement `precision_recall_f1(y_true, y_pred)`")
+@exercise("5.1")
 def precision_recall_f1(answer):
     """Random labels, lists, floats, booleans, and the zero-division cases."""
     need_callable(answer, "precision_recall_f1")
@@ -151,7 +151,7 @@ def _confusion_cases():
     ]
 
 
-@exercise("5.2", "implement `confusion_matrix(y_true, y_pred, k)`")
+@exercise("5.2")
 def confusion_matrix(answer):
     """Compared with scikit-learn's on 10 classes, lists, floats, an absent class, one example."""
     from sklearn.metrics import confusion_matrix as sk_confusion
@@ -227,7 +227,7 @@ def _threshold_cases():
     ]
 
 
-@exercise("5.3", "implement `threshold_for_recall(y_true, scores, target)`")
+@exercise("5.3")
 def threshold_for_recall(answer):
     """Random scores, ties, a negative scoring highest, lists, floats, target 1.0, one positive."""
     need_callable(answer, "threshold_for_recall")
@@ -286,7 +286,7 @@ def _l2_cases():
     ]
 
 
-@exercise("5.4", "implement `l2_penalty(weights, lam)`")
+@exercise("5.4")
 def l2_penalty(answer):
     """Compared with keras.regularizers.L2 on several arrays, float32, tuples, lists, lam = 0."""
     need_callable(answer, "l2_penalty")

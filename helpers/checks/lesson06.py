@@ -47,7 +47,7 @@ def _keras_statistics(fan_in, fan_out):
     return float(np.abs(glorot).max()), float(he.std())
 
 
-@exercise("6.1", "implement `glorot_limit(fan_in, fan_out)` and `he_std(fan_in)`")
+@exercise("6.1")
 def init_scales(glorot_limit, he_std):
     need_callable(glorot_limit, "glorot_limit")
     need_callable(he_std, "he_std")
@@ -136,8 +136,7 @@ def _bn_cases():
     return cases
 
 
-@exercise("6.2", "implement `batch_norm_forward(x, gamma, beta, eps)`, batch normalisation "
-                 "in training mode")
+@exercise("6.2")
 def batch_norm_forward(answer):
     need_callable(answer, "batch_norm_forward")
     for given, x, gamma, beta, eps in _bn_cases():
@@ -231,8 +230,7 @@ def _as_list(out, grads, given):
     return [as_array(a, f"clipped array {i}") for i, a in enumerate(out)]
 
 
-@exercise("6.3", "implement `clip_by_global_norm(grads, max_norm)`, returning the list of "
-                 "clipped arrays")
+@exercise("6.3")
 def clip_by_global_norm(answer):
     need_callable(answer, "clip_by_global_norm")
     from helpers.startup import import_tensorflow
@@ -316,8 +314,7 @@ def _dense_layers(keras, model):
     return [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
 
 
-@exercise("6.4", "implement `residual_block(x, units)`: x + Dense(units)(Dense(units, "
-                 "relu)(x)), joined by keras.layers.Add")
+@exercise("6.4")
 def residual_block(answer):
     need_callable(answer, "residual_block")
     rng = np.random.default_rng(64)

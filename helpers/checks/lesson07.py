@@ -78,7 +78,7 @@ def _size_mistake(got, n, k, stride, padding):
     return None
 
 
-@exercise("7.1", "implement `conv_output_size(n, k, stride, padding)`")
+@exercise("7.1")
 def conv_output_size(answer):
     need_callable(answer, "conv_output_size")
     for n, k, stride, padding in SIZE_CASES:
@@ -118,7 +118,7 @@ def _correlation_cases():
     ]
 
 
-@exercise("7.2", "implement `conv2d_single(image, kernel)`, a 'valid' cross-correlation")
+@exercise("7.2")
 def conv2d_single(answer):
     need_callable(answer, "conv2d_single")
     for given, image, kernel in _correlation_cases():
@@ -179,7 +179,7 @@ def _pool_cases():
     ]
 
 
-@exercise("7.3", "implement `max_pool2d(x, size)` with non-overlapping blocks")
+@exercise("7.3")
 def max_pool2d(answer):
     need_callable(answer, "max_pool2d")
     for given, x, size in _pool_cases():
@@ -261,7 +261,7 @@ def _field_mistake(got, layers):
     return None
 
 
-@exercise("7.4", "implement `receptive_field(layers)` for a list of (kernel, stride) pairs")
+@exercise("7.4")
 def receptive_field(answer):
     need_callable(answer, "receptive_field")
     for layers in FIELD_CASES:

@@ -59,7 +59,7 @@ def _fgsm_cases():
             (x2, g2, 0.0, "eps = 0 (nothing should change)")]
 
 
-@exercise("8.1", "implement `fgsm(x, grad, eps)`, the fast gradient sign method")
+@exercise("8.1")
 def fgsm(answer):
     need_callable(answer, "fgsm")
     for x, grad, eps, given in _fgsm_cases():
@@ -111,8 +111,7 @@ def _saliency_cases():
             (g3, "grads of shape (4, 5, 5, 2) where image 2's gradient is all zero")]
 
 
-@exercise("8.2", "implement `saliency_from_grads(grads)`: max |gradient| over channels, "
-                 "each map scaled to a maximum of 1")
+@exercise("8.2")
 def saliency_from_grads(answer):
     need_callable(answer, "saliency_from_grads")
     for grads, given in _saliency_cases():
@@ -175,8 +174,7 @@ def _cam(features, weights):
     return np.einsum("nhwk,nk->nhw", features, weights)
 
 
-@exercise("8.3", "implement `grad_cam(features, grads)`: channel weights = mean gradient over "
-                 "positions, ReLU of the weighted sum, each map scaled to a maximum of 1")
+@exercise("8.3")
 def grad_cam(answer):
     need_callable(answer, "grad_cam")
     for features, grads, given in _cam_cases():
@@ -262,8 +260,7 @@ def _shifted(answer, images, m, seed, given):
     return out
 
 
-@exercise("8.4", "implement `random_shift(images, max_shift, seed)`: each image moved by its "
-                 "own random whole-pixel shift, zero fill")
+@exercise("8.4")
 def random_shift(answer):
     need_callable(answer, "random_shift")
     rng = np.random.default_rng(84)
