@@ -1,7 +1,12 @@
 """Build the learners' lessons/ from the authors' solutions/ (for authors and CI).
 
-    python -m helpers.authoring build     clean solutions/ in place, write lessons/
-    python -m helpers.authoring check     exit 1 if lessons/ is stale or solutions/ has outputs
+    python -m helpers.authoring build     check the course's rules, clean solutions/ in
+                                          place, write lessons/
+    python -m helpers.authoring check     exit 1 if a rule is broken, lessons/ is stale or
+                                          solutions/ has outputs
+
+Both refuse a notebook that breaks a rule of the course (see `lint`), naming the cell, and
+neither imports TensorFlow: building every lesson takes a couple of seconds.
 
 In solutions/, an exercise cell is tagged `exercise`, starts with a comment naming it, and
 marks the answer with nbgrader's markers:
@@ -22,15 +27,16 @@ only the metadata the course uses is kept.
 """
 
 import argparse
+import importlib
 import re
 import sys
 from pathlib import Path
 
 import nbformat
 
+from helpers.protocol import BEGIN, END, parse_header, stub_message
+
 ROOT = Path(__file__).resolve().parent.parent
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-EXERCISE_LINE = re.compile(r"^#\s*Exercise\s+(\d+\.\d+)\s*[:·—-]\s*(.+?)\s*$")
 CELL_METADATA_KEPT = ("tags", "nbgrader")
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
@@ -45,18 +51,18 @@ def _where(path, index, cell):
 
 def exercise_header(cell, where):
     """(number, task) from an exercise cell's first line `# Exercise 2.1: task`."""
-    first = cell.source.lstrip().splitlines()[0] if cell.source.strip() else ""
-    match = EXERCISE_LINE.match(first)
-    if not match:
+    first = cell.source.splitlines()[0] if cell.source.strip() else ""
+    header = parse_header(first)
+    if not header:
         raise AuthoringError(f"{where}: an exercise cell must start with a line like "
                              f"'# Exercise 2.1: implement predict(x, w, b)'; found {first!r}.")
-    return match.group(1), match.group(2).rstrip(".")
+    return header
 
 
 def blank_solutions(source, number, task, where):
     """Replace every BEGIN/END SOLUTION region with a stub that names the exercise."""
     out, inside, indent = [], False, ""
-    message = f"Exercise {number} is yours: {task}."
+    message = stub_message(number, task)
     for line in source.splitlines():
         marker = line.strip()
         if marker == BEGIN:
@@ -117,6 +123,130 @@ def grading_metadata(nb, path="notebook"):
                                          "task": False}
 
 
+NAME = re.compile(r"^\d\d-[a-z0-9]+(-[a-z0-9]+)*\.ipynb$")
+CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")  # every control character but newline
+HEADING = re.compile(r"^### Exercise (\d+\.\d+) · ", re.M)
+CHECK_CALL = re.compile(r"\bcheck\.(\w+)\(")
+FIGURE = re.compile(r"\bplt\.|\bplots\.|\bexplore\(|LivePlot|LiveProgress")
+TF_IMPORT = re.compile(r"\s*(import|from)\s+(keras|tensorflow)\b")
+
+
+def lint(nb, path):
+    """The course's rules a solution notebook breaks: a list of sentences naming the cell.
+
+    Anatomy (COURSE_DESIGN.md): file name NN-slug, a '# NN · Title' first cell, a set-up cell
+    that imports helpers before keras/tensorflow and calls helpers.setup(), a 'Time to run'
+    line. Exercises: at least three, numbered N.1, N.2, ... in order, each under a
+    '### Exercise N.k · ' heading and followed by one check cell that calls this lesson's
+    checker for that number; no figure after the first exercise (Run All stops there). No
+    control characters in markdown (a TAB typed as '\\t' in LaTeX ate '\\text').
+    """
+    path = Path(path)
+    found = []
+    number = path.name[:2]
+
+    def problem(index, text):
+        where = _where(path, index, nb.cells[index]) if index is not None else str(path)
+        found.append(f"{where}: {text}")
+
+    if not NAME.match(path.name):
+        problem(None, "the name must be two digits, a dash and a kebab-case slug "
+                      "(07-convolutional-networks.ipynb).")
+    if not nb.cells or nb.cells[0].cell_type != "markdown" or \
+            not nb.cells[0].source.startswith(f"# {number} · "):
+        problem(0 if nb.cells else None, f"the first cell must be markdown starting "
+                                         f"'# {number} · ' and the lesson's title.")
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    if code:
+        lines = nb.cells[code[0]].source.splitlines()
+        helpers_at = next((k for k, line in enumerate(lines)
+                           if re.match(r"\s*import helpers\b", line)), None)
+        if "helpers.setup()" not in nb.cells[code[0]].source or helpers_at is None:
+            problem(code[0], "the first code cell must `import helpers` and call "
+                             "helpers.setup().")
+        elif any(TF_IMPORT.match(line) for line in lines[:helpers_at]):
+            problem(code[0], "import helpers before keras and tensorflow (it keeps their "
+                             "start-up noise out of the notebook).")
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    if "Time to run" not in markdown:
+        problem(None, "the introduction must state the 'Time to run'.")
+    for index, cell in enumerate(nb.cells):
+        bad = CONTROL.search(cell.source) if cell.cell_type == "markdown" else None
+        if bad:
+            around = cell.source[max(0, bad.start() - 20): bad.start() + 10]
+            problem(index, f"markdown holds the control character {bad.group()!r} in "
+                           f"{around!r}; in LaTeX write '\\\\text', not a TAB.")
+    found += _exercise_problems(nb, path, number)
+    return found
+
+
+def _exercise_problems(nb, path, number):
+    found = []
+    exercises = [i for i, c in enumerate(nb.cells)
+                 if c.cell_type == "code" and "exercise" in c.metadata.get("tags", [])]
+    if len(exercises) < 3:
+        found.append(f"{path}: a lesson has at least three exercises; this one has "
+                     f"{len(exercises)}.")
+    numbers = []
+    for k, index in enumerate(exercises):
+        where = _where(path, index, nb.cells[index])
+        try:
+            got, _ = exercise_header(nb.cells[index], where)
+        except AuthoringError as error:
+            found.append(str(error))
+            continue
+        numbers.append(got)
+        want = f"{int(number)}.{k + 1}" if number.isdigit() else got
+        if got != want:
+            found.append(f"{where}: exercises are numbered in order; this one should be "
+                         f"{want}, not {got}.")
+        end = exercises[k + 1] if k + 1 < len(exercises) else len(nb.cells)
+        checks = [i for i in range(index + 1, end) if "check" in nb.cells[i].metadata.get(
+            "tags", [])]
+        if len(checks) != 1:
+            found.append(f"{where}: Exercise {got} needs exactly one cell tagged 'check' "
+                         f"after it (found {len(checks)}).")
+            continue
+        found += _check_call_problems(nb, path, checks[0], got, number)
+    headings = HEADING.findall("\n".join(c.source for c in nb.cells
+                                          if c.cell_type == "markdown"))
+    if headings != numbers:
+        found.append(f"{path}: each exercise needs a markdown heading '### Exercise N.k · "
+                     f"title' before it; headings {headings} vs exercises {numbers}.")
+    if exercises:
+        for index in range(exercises[0], len(nb.cells)):
+            cell = nb.cells[index]
+            if cell.cell_type == "code" and not {"exercise", "check"} & set(
+                    cell.metadata.get("tags", [])) and FIGURE.search(cell.source):
+                found.append(f"{_where(path, index, cell)}: a figure after the first "
+                             "exercise; Run All stops at that exercise, so a learner would "
+                             "never see it. Move it before the exercises.")
+    return found
+
+
+def checker_module(number):
+    """helpers.checks.lessonNN (NumPy only, no TensorFlow), or None if there is none."""
+    try:
+        return importlib.import_module(f"helpers.checks.lesson{number}")
+    except ModuleNotFoundError:
+        return None
+
+
+def _check_call_problems(nb, path, index, exercise_number, number):
+    where = _where(path, index, nb.cells[index])
+    call = CHECK_CALL.search(nb.cells[index].source)
+    if not call:
+        return [f"{where}: a check cell calls its checker as check.<name>(answer)."]
+    module = checker_module(number)
+    if module is None:
+        return [f"{where}: there is no helpers/checks/lesson{number}.py for its checkers."]
+    checker = getattr(module, call.group(1), None)
+    if getattr(checker, "exercise", None) != exercise_number:
+        return [f"{where}: check.{call.group(1)} is not the checker of Exercise "
+                f"{exercise_number} in helpers/checks/lesson{number}.py."]
+    return []
+
+
 def _tag(cell, tag):
     tags = cell.metadata.setdefault("tags", [])
     if tag not in tags:
@@ -166,7 +296,11 @@ def build(solutions=ROOT / "solutions", lessons=ROOT / "lessons", only=()):
         if names and src.name not in names:
             continue
         where = src.relative_to(src.parent.parent)
-        nb = clean(nbformat.read(src, as_version=4), where)
+        nb = nbformat.read(src, as_version=4)
+        broken = lint(nb, where)
+        if broken:
+            raise AuthoringError("\n".join(broken))
+        nb = clean(nb, where)
         lesson = lesson_from_solution(nb, where)
         _write_if_changed(src, notebook_text(nb))
         _write_if_changed(lessons / src.name, notebook_text(lesson))
@@ -186,7 +320,9 @@ def problems(solutions=ROOT / "solutions", lessons=ROOT / "lessons"):
     for src in sorted(solutions.glob("*.ipynb")):
         original = src.read_text(encoding="utf-8")
         where = src.relative_to(solutions.parent)
-        nb = clean(nbformat.reads(original, as_version=4), where)
+        nb = nbformat.reads(original, as_version=4)
+        found += lint(nb, where)
+        nb = clean(nb, where)
         if original != notebook_text(nb):
             found.append(f"{src} is not clean (outputs, execution counts, stray or missing "
                          "metadata); run `python3 course.py build`.")

@@ -1,6 +1,7 @@
 """helpers.authoring: solutions/ -> lessons/, and its refusals."""
 
 import json
+import types
 
 import nbformat
 import pytest
@@ -114,10 +115,108 @@ def test_an_exercise_cell_without_markers_is_refused():
         authoring.lesson_from_solution(nb)
 
 
-def test_build_then_check_round_trip(tmp_path, capsys):
+def exercise_cells(number, name="double"):
+    return [nbformat.v4.new_markdown_cell(f"### Exercise {number} · Double it"),
+            code(f"# Exercise {number}: implement `{name}(x)`\n"
+                 f"def {name}(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n"
+                 "    ### END SOLUTION\n", "exercise"),
+            code(f"check.{name}({name})", "check")]
+
+
+def lesson(*extra_cells):
+    """A small lesson that keeps every rule: title, set-up, time to run, three exercises."""
+    return notebook(nbformat.v4.new_markdown_cell("# 99 · Test\n\nTime to run: 5 s."),
+                    code("import helpers\nimport keras\nhelpers.setup()"),
+                    nbformat.v4.new_markdown_cell("Some $\\text{maths}$."),
+                    code("plt.plot([1, 2])"),
+                    *exercise_cells("99.1", "one"), *exercise_cells("99.2", "two"),
+                    *exercise_cells("99.3", "three"), *extra_cells)
+
+
+@pytest.fixture
+def checkers(monkeypatch):
+    """helpers.checks.lesson99 with a checker for each of the sample's exercises."""
+    module = types.SimpleNamespace(**{name: types.SimpleNamespace(exercise=f"99.{k}")
+                                      for k, name in enumerate(["one", "two", "three"], 1)})
+    monkeypatch.setattr(authoring, "checker_module",
+                        lambda number: module if number == "99" else None)
+    return module
+
+
+def test_a_lesson_that_keeps_every_rule_has_no_problems(checkers):
+    assert authoring.lint(lesson(), "solutions/99-test.ipynb") == []
+
+
+def broken(change):
+    nb = lesson()
+    change(nb)
+    return nb
+
+
+@pytest.mark.parametrize("nb, cell, message", [
+    (broken(lambda nb: setattr(nb.cells[2], "source", "Some $\text{maths}$.")), 2,
+     "control character '\\t'"),
+    (broken(lambda nb: nb.cells.append(code("plt.imshow(x)"))), 13, "a figure after the "
+                                                                      "first exercise"),
+    (broken(lambda nb: setattr(nb.cells[9], "source", "check.one(two)")), 9,
+     "check.one is not the checker of Exercise 99.2"),
+    (broken(lambda nb: setattr(nb.cells[9], "source", "two(3)")), 9, "calls its checker"),
+    (broken(lambda nb: nb.cells.pop(9)), 8, "needs exactly one cell tagged 'check'"),
+    (broken(lambda nb: setattr(nb.cells[1], "source", "import keras\nimport helpers\n"
+                                                      "helpers.setup()")), 1,
+     "import helpers before keras"),
+    (broken(lambda nb: setattr(nb.cells[1], "source", "import helpers")), 1,
+     "call helpers.setup()"),
+    (broken(lambda nb: setattr(nb.cells[0], "source", "# Test")), 0, "'# 99 · '"),
+    (broken(lambda nb: setattr(nb.cells[8], "source", nb.cells[8].source.replace(
+        "99.2", "99.4"))), 8, "should be 99.2, not 99.4"),
+])
+def test_a_broken_rule_is_named_with_its_cell(checkers, nb, cell, message):
+    found = authoring.lint(nb, "solutions/99-test.ipynb")
+    assert any(f"cell {cell} " in line and message in line for line in found), found
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda nb: nb.cells.pop(7) and nb.cells.pop(7) and nb.cells.pop(7), "at least three"),
+    (lambda nb: setattr(nb.cells[4], "source", "### Exercise 99.1 without a dot"),
+     "markdown heading"),
+    (lambda nb: setattr(nb.cells[0], "source", "# 99 · Test"), "Time to run"),
+])
+def test_lesson_wide_rules_are_refused(checkers, change, message):
+    assert any(message in line for line in authoring.lint(broken(change),
+                                                          "solutions/99-test.ipynb"))
+
+
+def test_a_badly_named_notebook_is_refused(checkers):
+    assert any("kebab-case" in line for line in authoring.lint(lesson(),
+                                                               "solutions/99_Test.ipynb"))
+
+
+def test_build_refuses_a_notebook_that_breaks_a_rule_naming_the_cell(tmp_path, capsys,
+                                                                     checkers):
+    solutions = tmp_path / "solutions"
+    solutions.mkdir()
+    nb = lesson(code("plt.show()"))
+    nbformat.write(nb, solutions / "99-test.ipynb")
+    assert authoring.main(["build", "--solutions", str(solutions),
+                           "--lessons", str(tmp_path / "lessons")]) == 1
+    assert "99-test.ipynb, cell 13" in capsys.readouterr().err
+    assert not (tmp_path / "lessons" / "99-test.ipynb").exists()
+
+
+def test_the_builder_does_not_import_tensorflow(run_python):
+    result = run_python("import sys\n"
+                        "from helpers import authoring\n"
+                        "assert authoring.main(['check']) == 0\n"
+                        "print('tensorflow' in sys.modules, 'keras' in sys.modules)")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False False"
+
+
+def test_build_then_check_round_trip(tmp_path, capsys, checkers):
     solutions, lessons = tmp_path / "solutions", tmp_path / "lessons"
     solutions.mkdir()
-    nbformat.write(sample(), solutions / "99-test.ipynb")
+    nbformat.write(lesson(), solutions / "99-test.ipynb")
     args = ["--solutions", str(solutions), "--lessons", str(lessons)]
     assert authoring.main(["check", *args]) == 1  # outputs in the solution, no lesson yet
     assert "is not clean" in capsys.readouterr().err
@@ -126,11 +225,11 @@ def test_build_then_check_round_trip(tmp_path, capsys):
     stored = json.loads((solutions / "99-test.ipynb").read_text())
     assert all(not c.get("outputs") for c in stored["cells"])
 
-    lesson = lessons / "99-test.ipynb"
-    lesson.write_text(lesson.read_text().replace("YOUR CODE HERE", "my edit"))
+    built = lessons / "99-test.ipynb"
+    built.write_text(built.read_text().replace("YOUR CODE HERE", "my edit"))
     assert authoring.main(["check", *args]) == 1
     assert "out of date" in capsys.readouterr().err
-    (lessons / "98-orphan.ipynb").write_text(lesson.read_text())
+    (lessons / "98-orphan.ipynb").write_text(built.read_text())
     authoring.main(["build", *args])
     assert authoring.main(["check", *args]) == 1
     assert "98-orphan.ipynb has no solution" in capsys.readouterr().err
