@@ -3,11 +3,15 @@
 Nothing here asserts that a GPU or TPU exists: every function works on a plain CPU.
 
     devices = detect()              # Devices(tpu=None, gpus=(), cpu_cores=2, ...)
-    strategy = best_strategy()      # TPUStrategy / MirroredStrategy / default strategy
-    with strategy.scope():
+    with scope():                   # the kernel's one strategy: TPU / mirrored / default
         model = build_model()
+    strategy().num_replicas_in_sync
+
+The strategy is made once per kernel, on first use: a TPU is connected and initialised once,
+not on every call (an explorer redraws a model on every slider move).
 """
 
+import functools
 import glob
 import os
 import platform
@@ -135,21 +139,33 @@ def strategy_kind(devices):
     return "default"
 
 
-def best_strategy(devices=None):
-    """The `tf.distribute.Strategy` that fits `devices` (default: `detect()`).
+_kernel_strategy = None
+
+
+def strategy():
+    """This kernel's `tf.distribute.Strategy`, made on first use by `make_strategy(detect())`
+    and the same object ever after."""
+    global _kernel_strategy
+    if _kernel_strategy is None:
+        _kernel_strategy = make_strategy(detect())
+    return _kernel_strategy
+
+
+def scope():
+    """`with device.scope():` builds and compiles a model under the kernel's strategy."""
+    return strategy().scope()
+
+
+def make_strategy(devices):
+    """A new `tf.distribute.Strategy` for `devices` (lessons use `strategy()` instead).
 
     TPU → TPUStrategy; several GPUs → MirroredStrategy over them; several logical CPUs (see
     `split_cpu`) → MirroredStrategy over those; otherwise the default strategy (one device).
     """
     tf = import_tensorflow()
-    devices = detect() if devices is None else devices
     kind = strategy_kind(devices)
     if kind == "tpu":
-        tpu = "" if devices.tpu == "local" else devices.tpu
-        resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu)
-        tf.config.experimental_connect_to_cluster(resolver)
-        tf.tpu.experimental.initialize_tpu_system(resolver)
-        return tf.distribute.TPUStrategy(resolver)
+        return tf.distribute.TPUStrategy(tpu_resolver(devices.tpu))
     if kind == "mirrored":
         names = [g.device for g in devices.gpus] if devices.gpus else list(devices.logical_cpus)
         return tf.distribute.MirroredStrategy(devices=[n.replace("physical_device:", "")
@@ -157,8 +173,20 @@ def best_strategy(devices=None):
     return tf.distribute.get_strategy()
 
 
+@functools.lru_cache(maxsize=None)
+def tpu_resolver(address):
+    """Connect to the TPU at `address` ('local' on a TPU VM) and initialise it, once per
+    process; later calls return the same resolver."""
+    tf = import_tensorflow()
+    resolver = tf.distribute.cluster_resolver.TPUClusterResolver(
+        tpu="" if address == "local" else address)
+    tf.config.experimental_connect_to_cluster(resolver)
+    tf.tpu.experimental.initialize_tpu_system(resolver)
+    return resolver
+
+
 def split_cpu(n=2):
-    """Split the CPU into `n` logical devices, so `best_strategy()` mirrors over them.
+    """Split the CPU into `n` logical devices, so `strategy()` mirrors over them.
 
     Must run before anything in this process touches TensorFlow's devices.
     """
@@ -175,8 +203,8 @@ def split_cpu(n=2):
 
 
 def describe(devices=None):
-    """A table (pandas DataFrame) of every device found and the strategy `best_strategy()`
-    would pick (named, not started), for lesson 00."""
+    """A table (pandas DataFrame) of every device found and the strategy `strategy()`
+    picks for them (named, not started), for lesson 00."""
     import pandas as pd
 
     tf = import_tensorflow()

@@ -10,16 +10,34 @@ from helpers.startup import import_tensorflow
 tf = import_tensorflow()
 
 
-def test_detect_on_this_machine_finds_a_cpu_and_asserts_nothing_else():
+def test_detect_on_this_machine_reports_what_is_there_and_asserts_nothing_else():
     found = device.detect(env={})
     assert found.cpu_cores >= 1 and found.logical_cpus
-    assert found.tpu is None
-    assert "CPU" in found.summary() or "GPU" in found.summary()
+    assert found.tpu == device.tpu_address({})  # None here; "local" on a TPU VM
+    summary = found.summary()
+    if found.tpu:
+        assert summary.startswith("TPU (")
+    elif found.gpus:
+        assert f"{len(found.gpus)} GPU" in summary
+    else:
+        assert summary.startswith(f"CPU ({found.cpu_cores} cores") and "no GPU or TPU" in summary
 
 
 def test_default_strategy_on_one_device():
-    strategy = device.best_strategy(device.Devices(cpu_cores=2))
+    strategy = device.make_strategy(device.Devices(cpu_cores=2))
     assert strategy.num_replicas_in_sync == 1
+
+
+def test_the_kernel_has_one_strategy_made_on_first_use(monkeypatch):
+    made = []
+    monkeypatch.setattr(device, "_kernel_strategy", None)
+    monkeypatch.setattr(device, "make_strategy", lambda devices: made.append(devices) or
+                        tf.distribute.get_strategy())
+    first = device.strategy()
+    assert device.strategy() is first and len(made) == 1
+    with device.scope():
+        assert tf.distribute.get_strategy() is first
+    assert len(made) == 1
 
 
 @pytest.mark.parametrize("env, expected", [
@@ -57,17 +75,25 @@ def test_several_gpus_give_a_mirrored_strategy_over_them(monkeypatch):
     monkeypatch.setattr(tf.distribute, "MirroredStrategy",
                         lambda devices: made.setdefault("devices", devices))
     gpus = (device.GPU("/physical_device:GPU:0", "T4"), device.GPU("/physical_device:GPU:1", "T4"))
-    device.best_strategy(device.Devices(gpus=gpus))
+    device.make_strategy(device.Devices(gpus=gpus))
     assert made["devices"] == ["/GPU:0", "/GPU:1"]
 
 
 def test_one_gpu_keeps_the_default_strategy():
     one = device.Devices(gpus=(device.GPU("/physical_device:GPU:0", "T4"),))
     assert device.strategy_kind(one) == "default"
-    assert device.best_strategy(one) is tf.distribute.get_strategy()
+    assert device.make_strategy(one) is tf.distribute.get_strategy()
 
 
-def test_a_tpu_gives_a_tpu_strategy(monkeypatch):
+@pytest.fixture
+def fresh_tpu_cache():
+    device.tpu_resolver.cache_clear()
+    yield
+    device.tpu_resolver.cache_clear()
+
+
+def test_a_tpu_gives_a_tpu_strategy_and_is_initialised_exactly_once(monkeypatch,
+                                                                     fresh_tpu_cache):
     calls = []
     resolver = object()
     monkeypatch.setattr(tf.distribute.cluster_resolver, "TPUClusterResolver",
@@ -78,8 +104,15 @@ def test_a_tpu_gives_a_tpu_strategy(monkeypatch):
                         lambda r: calls.append(("init", r is resolver)))
     monkeypatch.setattr(tf.distribute, "TPUStrategy",
                         lambda r: calls.append(("strategy", r is resolver)) or "tpu-strategy")
-    assert device.best_strategy(device.Devices(tpu="local")) == "tpu-strategy"
+    monkeypatch.setattr(device, "_kernel_strategy", None)
+    monkeypatch.setattr(device, "detect", lambda env=None: device.Devices(tpu="local"))
+    assert device.strategy() == "tpu-strategy"
     assert calls == [("resolve", ""), ("connect", True), ("init", True), ("strategy", True)]
+    for _ in range(3):  # an explorer redrawing its model, a second cell, a new strategy
+        device.strategy()
+        device.make_strategy(device.Devices(tpu="local"))
+    assert [c for c in calls if c[0] in ("connect", "init")] == [("connect", True),
+                                                                 ("init", True)]
 
 
 def test_describe_lists_cpu_and_strategy_without_a_gpu():
@@ -107,7 +140,7 @@ def test_two_logical_cpus_give_a_two_replica_mirrored_strategy(run_python):
         "from helpers import device\n"
         "names = device.split_cpu(2)\n"
         "helpers.setup(verbose=False)\n"
-        "strategy = device.best_strategy()\n"
+        "strategy = device.strategy()\n"
         "print(type(strategy).__name__, strategy.num_replicas_in_sync, len(names))\n"
         "import tensorflow as tf\n"
         "per_replica = strategy.run(lambda: tf.distribute.get_replica_context().replica_id_in_sync_group)\n"
