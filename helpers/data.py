@@ -119,13 +119,32 @@ class Split:
                 f"test={self.x_test.shape})")
 
 
-def split(x, y, val=0.2, test=0.2, seed=0):
-    """Stratified split into train/val/test fractions, the same for the same seed."""
+def split(x, y, val=0.2, test=0.2, seed=0, stratify=True):
+    """Shuffled split into train/val/test fractions, the same for the same seed.
+
+    `stratify=True` keeps each class's share equal in the three parts (class labels only);
+    `stratify=False` shuffles without regard to y (a continuous target). Time series must not
+    be shuffled at all: use `split_in_time`.
+    """
     x, y = np.asarray(x), np.asarray(y)
+    if len(x) != len(y):
+        raise ValueError(f"x and y must have one row per example; x has {len(x)}, y {len(y)}.")
     rng = np.random.default_rng(seed)
+    if not stratify:
+        groups = [rng.permutation(len(y))]
+    else:
+        labels, counts = np.unique(y, return_counts=True)
+        smallest = min([f for f in (val, test) if f] or [1])
+        if y.dtype.kind == "f" and not np.all(labels == np.round(labels)) or \
+                round(counts.min() * smallest) < 1:
+            raise ValueError(
+                f"split() stratifies by class, but y has {len(labels)} distinct values, "
+                f"the rarest {counts.min()} time(s): too few per class to share out. For a "
+                "continuous target pass stratify=False; for a time series use "
+                "split_in_time(x, y).")
+        groups = [rng.permutation(np.flatnonzero(y == label)) for label in labels]
     parts = {"train": [], "val": [], "test": []}
-    for label in np.unique(y):
-        idx = rng.permutation(np.flatnonzero(y == label))
+    for idx in groups:
         n_test, n_val = round(len(idx) * test), round(len(idx) * val)
         parts["test"].append(idx[:n_test])
         parts["val"].append(idx[n_test:n_test + n_val])
@@ -133,6 +152,26 @@ def split(x, y, val=0.2, test=0.2, seed=0):
     order = {k: rng.permutation(np.concatenate(v)) for k, v in parts.items()}
     return Split(x[order["train"]], y[order["train"]], x[order["val"]], y[order["val"]],
                  x[order["test"]], y[order["test"]])
+
+
+def split_in_time(x, y, val=0.2, test=0.2):
+    """Chronological split (lesson 09): the first examples train, the next validate, the last
+    test, in their original order, so no part sees the future of the part after it.
+
+    Rows of x and y must be in time order.
+    """
+    x, y = np.asarray(x), np.asarray(y)
+    if len(x) != len(y):
+        raise ValueError(f"x and y must have one row per example; x has {len(x)}, y {len(y)}.")
+    n = len(x)
+    n_test, n_val = round(n * test), round(n * val)
+    n_train = n - n_val - n_test
+    if min(n_train, n_val if val else 1, n_test if test else 1) < 1:
+        raise ValueError(f"{n} examples are too few to split into fractions val={val}, "
+                         f"test={test}: every part needs at least one.")
+    cut = (n_train, n_train + n_val)
+    return Split(x[:cut[0]], y[:cut[0]], x[cut[0]:cut[1]], y[cut[0]:cut[1]], x[cut[1]:],
+                 y[cut[1]:])
 
 
 def _read_csv(path, skiprows=0):

@@ -33,6 +33,31 @@ def test_splits_do_not_overlap():
     assert s.x_train.shape[1] == 30 and set(np.unique(s.y_train)) == {0, 1}
 
 
+def test_split_in_time_keeps_the_order_and_never_trains_on_the_future():
+    t = np.arange(100)
+    s = data.split_in_time(t[:, None] * 1.5, t, val=0.2, test=0.1)
+    assert (len(s.y_train), len(s.y_val), len(s.y_test)) == (70, 20, 10)
+    np.testing.assert_array_equal(np.concatenate([s.y_train, s.y_val, s.y_test]), t)
+    assert s.y_train.max() < s.y_val.min() and s.y_val.max() < s.y_test.min()
+    np.testing.assert_array_equal(s.x_test[:, 0], t[90:] * 1.5)
+
+
+def test_split_in_time_refuses_too_few_examples_or_mismatched_rows():
+    with pytest.raises(ValueError, match="too few to split"):
+        data.split_in_time(np.zeros((2, 1)), np.zeros(2))
+    with pytest.raises(ValueError, match="one row per example; x has 4, y 3"):
+        data.split_in_time(np.zeros((4, 1)), np.zeros(3))
+
+
+def test_split_refuses_to_stratify_a_continuous_target_and_says_what_to_use():
+    x = np.arange(50.0)[:, None]
+    with pytest.raises(ValueError, match="stratify=False.*split_in_time"):
+        data.split(x, np.linspace(0, 1, 50))
+    s = data.split(x, np.linspace(0, 1, 50), stratify=False)
+    assert (len(s.y_train), len(s.y_val), len(s.y_test)) == (30, 10, 10)
+    assert not set(s.y_train) & set(s.y_test)
+
+
 def test_mnist_split_is_balanced_and_scaled():
     s = data.load_mnist()
     assert (len(s.x_train), len(s.x_val), len(s.x_test)) == (3000, 1000, 1000)
