@@ -30,7 +30,8 @@ def manifest(path=MANIFEST):
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))["files"]
     except FileNotFoundError:
-        raise DataFileError(f"{path} is missing. Restore it with `git checkout -- data/`.") from None
+        raise DataFileError(
+            f"{path} is missing. Restore it with `git checkout -- data/`.") from None
 
 
 def sha256(path):
@@ -191,7 +192,7 @@ BREAST_CANCER_CLASSES = ("malignant", "benign")
 
 
 def load_breast_cancer(seed=0):
-    """Biopsy measurements as a `Split`: x (n, 30) float32 (raw units), y 0 = malignant, 1 = benign."""
+    """Biopsy measurements as a `Split`: x (n, 30) float32 (raw units), y 0 malignant, 1 benign."""
     raw = _read_csv(data_path("breast_cancer"), skiprows=1)
     return split(raw[:, :30].astype("float32"), raw[:, 30].astype("int64"), seed=seed)
 

@@ -1,6 +1,5 @@
 """`setup()`: the first call of every lesson (lesson 00)."""
 
-import os
 import random
 
 import numpy as np
@@ -32,10 +31,14 @@ def set_plot_style():
 
 
 def seed_everything(seed=DEFAULT_SEED):
-    """Seed Python, NumPy, TensorFlow and Keras; make TensorFlow's ops deterministic."""
+    """Seed Python, NumPy, TensorFlow and Keras; make TensorFlow's ops deterministic.
+
+    PYTHONHASHSEED is not set: it is read once, when Python starts, so setting it in a
+    running kernel changes nothing. Nothing in the course depends on the order of a set of
+    strings.
+    """
     tf = import_tensorflow()
     keras = import_keras()
-    os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
     np.random.seed(seed)
     keras.utils.set_random_seed(seed)  # Python, NumPy and the backend together

@@ -93,8 +93,10 @@ def test_the_solution_itself_is_not_changed_by_building_its_lesson():
 @pytest.mark.parametrize("source, message", [
     ("# Exercise 9.1: x\n### BEGIN SOLUTION\nx = 1\n", "never closed"),
     ("# Exercise 9.1: x\nx = 1\n### END SOLUTION\n", "without a '### BEGIN SOLUTION'"),
-    ("# Exercise 9.1: x\n### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "again before"),
-    ("def f():\n    ### BEGIN SOLUTION\n    pass\n    ### END SOLUTION\n", "must start with a line like"),
+    ("# Exercise 9.1: x\n### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n",
+     "again before"),
+    ("def f():\n    ### BEGIN SOLUTION\n    pass\n    ### END SOLUTION\n",
+     "must start with a line like"),
 ])
 def test_unbalanced_or_unnamed_exercises_are_refused_naming_the_cell(source, message):
     nb = notebook(code("import helpers"), code(source, "exercise"))

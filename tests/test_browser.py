@@ -10,7 +10,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -38,10 +37,10 @@ def chromium_path():
     return None
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def server_info(runtime_dir, server):
+    """The running server's own record of where it listens (jpserver-<pid>.json)."""
+    path = Path(runtime_dir) / f"jpserver-{server.pid}.json"
+    return json.loads(path.read_text()) if path.exists() else None
 
 
 def api(url, token):
@@ -74,18 +73,22 @@ def jupyterlab(tmp_path):
         path = settings / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
-    port, token = free_port(), secrets.token_hex(16)
+    token, runtime = secrets.token_hex(16), tmp_path / "runtime"
     log = open(tmp_path / "jupyterlab.log", "w")
+    # Port 0: the server asks the OS for a free port itself and records it in its runtime
+    # file, so no port is picked here, let go, and raced for.
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+         "--ServerApp.port=0", "--ServerApp.port_retries=0",
          f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
          f"--LabApp.user_settings_dir={settings}",
          f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
          *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])],
-        stdout=log, stderr=subprocess.STDOUT, cwd=root)
-    base = f"http://127.0.0.1:{port}"
+        stdout=log, stderr=subprocess.STDOUT, cwd=root,
+        env=dict(os.environ, JUPYTER_RUNTIME_DIR=str(runtime)))
     try:
+        info = wait_for(lambda: server_info(runtime, server), 60, "JupyterLab's runtime file")
+        base = f"http://127.0.0.1:{info['port']}"
         wait_for(lambda: api(f"{base}/api/status", token), 60, "JupyterLab to start")
         yield base, token
     finally:

@@ -7,9 +7,21 @@ import numpy as np
 import pytest
 
 from helpers import checks
-from helpers.checks import (ExerciseFailed, Reject, as_array, as_number, call, exercise,
-                            expect_close, expect_equal, expect_frequencies, library_calls,
-                            need_callable, short, task_of)
+from helpers.checks import (
+    ExerciseFailed,
+    Reject,
+    as_array,
+    as_number,
+    call,
+    exercise,
+    expect_close,
+    expect_equal,
+    expect_frequencies,
+    library_calls,
+    need_callable,
+    short,
+    task_of,
+)
 
 
 @exercise("9.1")

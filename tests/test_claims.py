@@ -12,8 +12,15 @@ def test_claim_prints_the_verdict_when_it_holds(capsys):
     assert "✓ test accuracy = 0.973 (claimed ≥ 0.95)" in capsys.readouterr().out
 
 
-def test_claim_with_both_bounds_holds_inside():
+def test_claim_with_both_bounds_holds_inside_and_says_both(capsys):
     claim("relative error", 1e-9, at_least=0.0, at_most=1e-6)
+    assert "✓ relative error = 1e-09 (claimed ≥ 0 and ≤ 1e-06)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("value", [-1e-9, 2e-6])
+def test_claim_with_both_bounds_fails_on_either_side(value):
+    with pytest.raises(ClaimFailed, match="≥ 0 and ≤ 1e-06"):
+        claim("relative error", value, at_least=0.0, at_most=1e-6)
 
 
 @pytest.mark.parametrize("value, bounds", [

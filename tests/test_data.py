@@ -95,14 +95,16 @@ def _fake_project(tmp_path, content=b"1,2,3\n"):
 def test_a_missing_file_is_named_with_its_fix(tmp_path):
     manifest = _fake_project(tmp_path)
     (tmp_path / "data" / "tiny.csv").unlink()
-    with pytest.raises(data.DataFileError, match=r"missing: .*tiny.csv.*git checkout -- data/tiny.csv"):
+    with pytest.raises(data.DataFileError,
+                       match=r"missing: .*tiny.csv.*git checkout -- data/tiny.csv"):
         data.data_path("tiny", manifest, tmp_path)
 
 
 def test_a_corrupt_file_is_named_with_its_fix(tmp_path):
     manifest = _fake_project(tmp_path)
     (tmp_path / "data" / "tiny.csv").write_bytes(b"1,2,4\n")
-    with pytest.raises(data.DataFileError, match=r"corrupt: .*sha256 differs|corrupt: .*manifest expects"):
+    with pytest.raises(data.DataFileError,
+                       match=r"corrupt: .*sha256 differs|corrupt: .*manifest expects"):
         data.data_path("tiny", manifest, tmp_path)
 
 

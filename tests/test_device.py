@@ -143,7 +143,8 @@ def test_two_logical_cpus_give_a_two_replica_mirrored_strategy(run_python):
         "strategy = device.strategy()\n"
         "print(type(strategy).__name__, strategy.num_replicas_in_sync, len(names))\n"
         "import tensorflow as tf\n"
-        "per_replica = strategy.run(lambda: tf.distribute.get_replica_context().replica_id_in_sync_group)\n"
+        "per_replica = strategy.run(\n"
+        "    lambda: tf.distribute.get_replica_context().replica_id_in_sync_group)\n"
         "print(sorted(int(v) for v in strategy.experimental_local_results(per_replica)))\n"
     )
     result = run_python(code)

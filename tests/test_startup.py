@@ -53,3 +53,39 @@ def test_real_warnings_still_reach_the_learner(run_python):
     assert "UserWarning: a real warning" in result.stderr
     assert "a real C++ error line" in result.stderr
     assert "oneDNN" not in result.stderr
+
+
+@pytest.mark.slow
+def test_import_helpers_is_light_and_a_later_import_keras_is_quiet(run_python):
+    code = ("import sys, helpers\n"
+            "from helpers import checks, claim, data, plots\n"
+            "light = 'tensorflow' not in sys.modules\n"
+            "import keras\n"
+            "from helpers.startup import QuietTensorFlow\n"
+            "hooks = [f for f in sys.meta_path if isinstance(f, QuietTensorFlow)]\n"
+            "loader = type(sys.modules['tensorflow'].__loader__).__name__\n"
+            "print(light, 'tensorflow' in sys.modules, len(hooks), loader)\n")
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == "", f"noise reached stderr:\n{result.stderr}"
+    assert result.stdout.split() == ["True", "True", "0", "SourceFileLoader"]
+
+
+def test_the_import_hook_drops_start_up_noise_and_keeps_real_lines(run_python, tmp_path):
+    fake = tmp_path / "tensorflow"
+    fake.mkdir()
+    (fake / "__init__.py").write_text(
+        "import os\n"
+        "os.write(2, b'I0000 00:00:1.1 1 port.cc:153] oneDNN custom operations are on.\\n')\n"
+        "os.write(2, b'a real line from the C++ core\\n')\n"
+        "VERSION = 'fake'\n")
+    code = ("import sys; sys.path.insert(0, %r)\n"
+            "from helpers.startup import install_quiet_import\n"
+            "install_quiet_import()\n"
+            "import tensorflow\n"
+            "print(tensorflow.VERSION)\n" % str(tmp_path))
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "fake"
+    assert "a real line from the C++ core" in result.stderr
+    assert "oneDNN" not in result.stderr

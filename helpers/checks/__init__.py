@@ -277,18 +277,17 @@ def _learners_helpers(function):
     for code in _code_objects(function.__code__):
         names.update(code.co_names)
     found = [function.__globals__.get(n) for n in names]
-    found += [cell.cell_contents for cell in (function.__closure__ or ())
-              if _has_contents(cell)]
+    found += [_contents(cell) for cell in (function.__closure__ or ())]
     return [f for f in found if isinstance(f, (types.FunctionType, type))
             and getattr(f, "__module__", None) == function.__module__]
 
 
-def _has_contents(cell):
+def _contents(cell):
+    """What a closure cell holds (None while it is still empty)."""
     try:
-        cell.cell_contents
+        return cell.cell_contents
     except ValueError:
-        return False
-    return True
+        return None
 
 
 # Calling the learner's code ------------------------------------------------------------------
