@@ -5,6 +5,7 @@ import random
 
 import numpy as np
 import pytest
+from numpy import convolve as numpy_convolve  # an alias a learner might import
 
 from helpers import checks
 from helpers.checks import (
@@ -323,3 +324,29 @@ def test_expect_frequencies_false_alarm_rate_is_as_stated():
         except Reject:
             rejected += 1
     assert 30 <= rejected <= 72  # binomial(1000, 0.05): mean 50, sd 6.9
+
+
+def test_local_variables_and_the_learners_own_classes_are_not_library_calls():
+    class Perceptron:  # the learner's own class, named like scikit-learn's
+        pass
+
+    def answer(x):
+        scale = 2.0  # a local variable named like sklearn.preprocessing.scale
+        model = Perceptron()
+        return x * scale, model
+
+    leaves = {"scale": "sklearn.preprocessing.scale", "Perceptron": "sklearn Perceptron"}
+    answer.__globals__["Perceptron"] = Perceptron
+    try:
+        assert library_calls(answer, leaves) is None
+    finally:
+        del answer.__globals__["Perceptron"]
+
+
+def smooth_with_an_alias(x):
+    return numpy_convolve(x, np.ones(3) / 3, mode="valid")
+
+
+def test_a_library_function_under_another_global_name_is_found():
+    assert library_calls(smooth_with_an_alias, {"convolve": "np.convolve"}) == (
+        "numpy_convolve", "np.convolve")

@@ -212,7 +212,10 @@ def library_calls(answer, leaves, _seen=None):
     of `answer` or of the learner's own functions it calls; None if there is none.
 
     Reads bytecode, so it works for lambdas and notebook cells alike; `leaves` maps a last
-    name part ("conv2d") to the library name it stands for ("tf.nn.conv2d").
+    name part ("conv2d") to the library name it stands for ("tf.nn.conv2d"). An attribute
+    (`tf.nn.conv2d`), an import (`from scipy.signal import correlate2d`) or a global bound to
+    a library object counts; a local variable or the learner's own function or class of the
+    same name does not.
     """
     seen = set() if _seen is None else _seen
     for function in _functions_of(answer):
@@ -220,9 +223,9 @@ def library_calls(answer, leaves, _seen=None):
             continue
         seen.add(function)
         for code in _code_objects(function.__code__):
-            for chain in _name_chains(code):
-                leaf = chain.rsplit(".", 1)[-1]
-                if leaf in leaves and not _is_learners(function, chain):
+            for chain, root in _name_chains(code):
+                leaf = _library_leaf(function, chain, root)
+                if leaf in leaves:
                     return chain, leaves[leaf]
         for helper in _learners_helpers(function):
             found = library_calls(helper, leaves, seen)
@@ -238,37 +241,45 @@ def _code_objects(code):
             yield from _code_objects(const)
 
 
+_GLOBAL_LOADS = ("LOAD_GLOBAL", "LOAD_NAME")
+_LOCAL_LOADS = ("LOAD_FAST", "LOAD_DEREF", "LOAD_CLASSDEREF", "LOAD_FAST_CHECK",
+                "LOAD_FAST_AND_CLEAR", "LOAD_FAST_LOAD_FAST", "LOAD_FAST_BORROW")
+
+
 def _name_chains(code):
-    """Dotted names the code loads: 'tf.nn.conv2d', 'np.sum', 'scipy.signal.correlate2d'."""
-    chain = []
+    """(dotted name, how its first part was loaded) for each name the code loads:
+    ('tf.nn.conv2d', 'LOAD_GLOBAL'), ('scipy.signal.correlate2d', 'IMPORT_FROM'), ..."""
+    chain, root = [], None
     for instruction in dis.get_instructions(code):
         op, name = instruction.opname, instruction.argval
-        if op in ("LOAD_GLOBAL", "LOAD_NAME", "LOAD_DEREF", "LOAD_FAST", "LOAD_CLASSDEREF"):
+        if op in _GLOBAL_LOADS + _LOCAL_LOADS or op == "IMPORT_NAME":
             if chain:
-                yield ".".join(chain)
-            chain = [name] if isinstance(name, str) else []
+                yield ".".join(chain), root
+            chain, root = ([name], op) if isinstance(name, str) else ([], None)
         elif op in ("LOAD_ATTR", "LOAD_METHOD") and isinstance(name, str):
             chain = chain + [name] if chain else [name]
-        elif op == "IMPORT_NAME":
-            if chain:
-                yield ".".join(chain)
-            chain = [name]
         elif op == "IMPORT_FROM":
-            yield f"{chain[0] if chain else ''}.{name}".lstrip(".")
+            yield f"{chain[0]}.{name}" if chain else name, "IMPORT_FROM"
         else:
             if chain:
-                yield ".".join(chain)
-            chain = []
+                yield ".".join(chain), root
+            chain, root = [], None
     if chain:
-        yield ".".join(chain)
+        yield ".".join(chain), root
 
 
-def _is_learners(function, chain):
-    """True when a bare name refers to a function the learner wrote (their own `conv`)."""
-    if "." in chain:
-        return False
+def _library_leaf(function, chain, root):
+    """The last name part of what a loaded name may be in a library: an attribute's or an
+    import's own; for a bare global bound to a library object (an alias too), that object's
+    `__name__`; None for a local variable or the learner's own function or class."""
+    if "." in chain or root in ("IMPORT_FROM", "IMPORT_NAME"):
+        return chain.rsplit(".", 1)[-1]
+    if root not in _GLOBAL_LOADS:
+        return None  # a local variable
     target = function.__globals__.get(chain)
-    return isinstance(target, types.FunctionType) and target.__module__ == function.__module__
+    if target is None or getattr(target, "__module__", None) == function.__module__:
+        return None
+    return getattr(target, "__name__", chain)
 
 
 def _learners_helpers(function):

@@ -1,31 +1,56 @@
 """Checkers for lesson 02 (The perceptron).
 
 Conventions the lesson states and these checkers test: labels are 0 and 1; a perceptron
-predicts 1 where w·x + b > 0 and 0 otherwise (a point on the boundary gets 0); a
-McCulloch–Pitts neuron fires (1) where inputs @ weights >= threshold.
+predicts 1 where w·x + b > 0 and 0 otherwise (a point on the boundary gets 0, a point whose
+score is positive however small gets 1); a McCulloch–Pitts neuron fires (1) where
+inputs @ weights >= threshold. The lesson builds the perceptron from scratch in NumPy, so 2.1
+and 2.2 may not hand the work to scikit-learn's `Perceptron`. 2.1 and 2.2 mix fixed edge cases
+with cases drawn from the kit's `rng`; 2.3 and 2.4 take no input.
 """
 
 import itertools
 
 import numpy as np
 
-from helpers.checks import (Reject, as_array, as_number, call, exercise, expect_close,
-                            expect_finite, expect_shape, need_callable, short)
+from helpers.checks import (
+    Reject,
+    as_array,
+    as_number,
+    call,
+    exercise,
+    expect_close,
+    expect_finite,
+    expect_shape,
+    need_callable,
+    short,
+)
 
 # Sums that reach a threshold up to float round-off count as reaching it (0.1 + 0.2 >= 0.3).
 _EPS = 1e-9
+# Drawn points score at least this far from the boundary, relative to the size of the terms
+# of w·x + b, so that a right answer summing in another order (or in float32) cannot land on
+# the other side.
+_MARGIN = 1e-3
+_TINY = 2.0 ** -30  # a score just above 0 that float32 holds exactly
+_PERCEPTRON = ("sklearn.linear_model.Perceptron",)
 
 
 def _reference_predict(x, w, b):
-    return (x @ w + b > 0).astype(int)
+    return (np.asarray(x, dtype=float) @ np.asarray(w, dtype=float) + float(b) > 0).astype(int)
 
 
 def _all_inputs(d):
     return np.array(list(itertools.product([0, 1], repeat=d)))
 
 
+def _number(a):
+    """A float shown short when that is exact, in full when it is not (1.0000009536...)."""
+    a = float(a)
+    return f"{a:g}" if float(f"{a:g}") == a else repr(a)
+
+
 def _fmt_point(v):
-    return "(" + ", ".join(f"{float(a):g}" for a in np.ravel(v)) + ")"
+    return "(" + ", ".join(_number(a) for a in np.ravel(v)) + ")"
 
 
 def _unpack(value, count, what, names):
@@ -36,10 +61,10 @@ def _unpack(value, count, what, names):
     raise Reject(f"{what} should return {count} things, {names}; yours returned {got}.")
 
 
-def _labels(value, n, what):
+def _labels(value, n, what, scores):
     """`value` as an int array of n labels 0/1, or a Reject saying what is off."""
     out = as_array(value, what)
-    if out.shape in ((n, 1), (1, n)):
+    if out.shape in ((n, 1), (1, n)) and n > 1:
         raise Reject(f"{what} should have shape ({n},), one label per point; yours has shape "
                      f"{out.shape}. Flatten it (or use a w of shape (d,), not (d, 1)).")
     expect_shape(out, (n,), what)
@@ -48,78 +73,131 @@ def _labels(value, n, what):
     if odd.size:
         if np.any(odd == -1):
             hint = " Labels in this lesson are 0 and 1, not -1 and +1 (np.sign gives -1)."
+        elif np.allclose(out, scores, rtol=1e-4, atol=1e-6):
+            hint = " These are the scores w·x + b themselves, before the step to 0 or 1."
         else:
-            hint = " Did you forget the step, turning the score w·x + b into 0 or 1?"
+            hint = ""
         raise Reject(f"{what} should hold only 0s and 1s; yours has "
                      f"{short(np.unique(odd))}.{hint}")
     return out.astype(int)
 
 
-@exercise("2.1")
-def predict(answer):
-    """Random points in 1, 2 and 5 dimensions, float32 inputs, and points on the boundary."""
-    need_callable(answer, "predict")
-    rng = np.random.default_rng(2)
+# Exercise 2.1 --------------------------------------------------------------------------------
+
+def _away_from_boundary(rng, n, d, w, b, scale):
+    """(n, d) points drawn with |w·x + b| >= _MARGIN·(1 + |x|·|w| + |b|) (rows too close are
+    drawn again)."""
+    x = rng.normal(size=(n, d)) * scale
+    for _ in range(100):
+        near = np.abs(x @ w + b) < _MARGIN * (1 + np.abs(x) @ np.abs(w) + abs(b))
+        if not near.any():
+            return x
+        x[near] = rng.normal(size=(int(near.sum()), d)) * scale
+    raise RuntimeError("could not draw points away from the boundary")  # never in practice
+
+
+def _predict_cases(rng):
+    fixed = np.random.default_rng(2)  # the edge cases are the same on every call
     cases = []
     for n, d in ((200, 2), (7, 1), (50, 5), (1, 3)):
-        cases.append((rng.normal(size=(n, d)), rng.normal(size=d), float(rng.normal())))
-    cases.append((rng.normal(size=(30, 2)).astype("float32"),
-                  rng.normal(size=2).astype("float32"), np.float32(0.25)))
-    cases.append((rng.normal(size=(20, 3)), rng.normal(size=3), 1))  # b an int
+        cases.append((fixed.normal(size=(n, d)), fixed.normal(size=d), float(fixed.normal())))
+    cases.append((fixed.normal(size=(30, 2)).astype("float32"),
+                  fixed.normal(size=2).astype("float32"), np.float32(0.25)))
+    cases.append((fixed.normal(size=(20, 3)), fixed.normal(size=3), 1))  # b an int
+    for i in range(5):
+        n, d = int(rng.integers(1, 200)), int(rng.integers(1, 7))
+        scale = 10 ** rng.uniform(-1, 1)
+        w, b = rng.normal(size=d) * 10 ** rng.uniform(-1, 1), float(rng.normal())
+        x = _away_from_boundary(rng, n, d, w, b, scale)
+        if i == 0:
+            x, w, b = x.astype("float32"), w.astype("float32"), np.float32(b)
+        elif i == 1:
+            b = int(np.round(b * 3))
+            x = _away_from_boundary(rng, n, d, w, b, scale)
+        cases.append((x, w, b))
+    # Exactly on the boundary (score 0: rows 0, 1, 3 of the first two) and just off it; these
+    # numbers are sums of powers of two, so the score is exact in any order and in float32.
+    e = _TINY
+    cases += [
+        (np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), np.array([1.0, -1.0]), 0.0),
+        (np.array([[1.0, 1.0], [1.5, 1.0], [0.5, 0.5], [2.0, 0.0]]), np.array([1.0, 1.0]), -2.0),
+        (np.array([[e, 0.0], [0.0, e], [-e, 0.0], [e, -e]]), np.array([1.0, 1.0]), 0.0),
+        (np.array([[1 + 2.0**-20, 1.0], [1.0, 1.0], [1 - 2.0**-20, 1.0]], dtype="float32"),
+         np.array([1.0, -1.0], dtype="float32"), np.float32(0.0)),
+        (np.array([[1.0], [2.0], [0.5]]), np.array([1.0]), -1 + 2.0**-20),
+    ]
+    return cases
+
+
+def _predict_diagnosis(got, want, x, w, b):
+    """What is wrong with the labels `got` (some differ from `want`), as specific as the
+    evidence allows."""
+    n = len(want)
+    x64, w64, b64 = np.asarray(x, dtype=float), np.asarray(w, dtype=float), float(b)
+    scores = x64 @ w64 + b64
+    wrong = np.flatnonzero(got != want)
+    if wrong.size == n and n > 1:
+        return ("every label is the opposite of the right one: check which side of the "
+                "boundary gets 1.")
+    slips = [((x64 @ w64 > 0).astype(int), "your labels are those of w·x alone: b seems to be "
+                                            "left out."),
+             ((x64 @ w64 - b64 > 0).astype(int), "your labels are those of w·x − b: b has the "
+                                                  "wrong sign.")]
+    found = [text for labels, text in slips
+             if not np.array_equal(labels, want) and np.array_equal(got, labels)]
+    if len(found) == 1:
+        return found[0]
+    case = f"w = {_fmt_point(w)}, b = {_number(b)}"
+    on_line = wrong[scores[wrong] == 0]
+    if on_line.size:
+        i = on_line[0]
+        return (f"on the boundary, where w·x + b = 0 exactly (x = {_fmt_point(x[i])}, {case}),"
+                f" your label is {got[i]}; the lesson's convention puts the boundary in "
+                "class 0.")
+    near = wrong[np.abs(scores[wrong]) < 1e-4]
+    if near.size:
+        i = near[0]
+        side = "above" if scores[i] > 0 else "below"
+        return (f"just {side} the boundary, where w·x + b = {scores[i]:.3g} (x = "
+                f"{_fmt_point(x[i])}, {case}), your label is {got[i]}; the label should be "
+                f"{want[i]}: only the sign of the score counts, however small it is.")
+    i = wrong[0]
+    return (f"for the point x[{i}] = {_fmt_point(x[i])} with {case} the score w·x + b is "
+            f"{scores[i]:.4g}, so the label should be {want[i]}; yours gave {got[i]} "
+            f"({wrong.size} of {n} points wrong).")
+
+
+@exercise("2.1", forbid=_PERCEPTRON)
+def predict(answer, rng):
+    """Points in 1 to 6 dimensions (fixed and drawn), float32, an int b, a batch of one,
+    points exactly on the boundary and just off it."""
+    need_callable(answer, "predict")
+    cases = _predict_cases(rng)
     for x, w, b in cases:
         n, d = x.shape
         what = f"predict(x, w, b) for x of shape ({n}, {d})"
-        got = _labels(call(answer, x.copy(), w.copy(), b, name="predict"), n, what)
-        want = _reference_predict(x.astype(float), w.astype(float), float(b))
-        wrong = np.flatnonzero(got != want)
-        if wrong.size == n and n > 1:
-            raise Reject(f"{what}: every label is flipped. Predict 1 where w·x + b > 0 and "
-                         "0 elsewhere.")
-        if wrong.size:
-            i = wrong[0]
-            score = float(x[i] @ w + b)
-            raise Reject(f"{what}: for the point x[{i}] = {_fmt_point(x[i])} with "
-                         f"w = {_fmt_point(w)}, b = {float(b):g} the score w·x + b is "
-                         f"{score:.4g}, so the label should be {want[i]}; yours gave "
-                         f"{got[i]} ({wrong.size} of {n} points wrong).")
-    # On the boundary: the scores below are exactly 0 for rows 0, 1 and 3.
-    boundary = [
-        (np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), np.array([1.0, -1.0]),
-         0.0),
-        (np.array([[1.0, 1.0], [1.5, 1.0], [0.5, 0.5], [2.0, 0.0]]), np.array([1.0, 1.0]),
-         -2.0),
-    ]
-    for x, w, b in boundary:
-        got = _labels(call(answer, x.copy(), w.copy(), b, name="predict"), len(x),
-                      "predict(x, w, b) for 4 points")
+        scores = np.asarray(x, dtype=float) @ np.asarray(w, dtype=float) + float(b)
+        got = _labels(call(answer, x, w, b, name="predict"), n, what, scores)
         want = _reference_predict(x, w, b)
-        on_line = np.flatnonzero((x @ w + b == 0) & (got != want))
-        if on_line.size:
-            i = on_line[0]
-            raise Reject(f"on the boundary, where w·x + b = 0, the label should be 0; yours "
-                         f"gave {got[i]} for x = {_fmt_point(x[i])}, w = {_fmt_point(w)}, "
-                         f"b = {b:g}. Use `> 0`, not `>= 0`.")
-        wrong = np.flatnonzero(got != want)
-        if wrong.size:
-            i = wrong[0]
-            raise Reject(f"for x = {_fmt_point(x[i])}, w = {_fmt_point(w)}, b = {b:g} the "
-                         f"label should be {want[i]}; yours gave {got[i]}.")
-    return "right on 308 random points in 1 to 5 dimensions and on the boundary (label 0)."
+        if not np.array_equal(got, want):
+            raise Reject(f"{what}: {_predict_diagnosis(got, want, x, w, b)}")
+    return (f"right on {len(cases)} point sets in 1 to 6 dimensions, including points on the "
+            "boundary (label 0) and just above it (label 1).")
 
+
+# Exercise 2.2 --------------------------------------------------------------------------------
 
 def _update_case_text(w, b, x, y, lr):
-    score = float(x @ w + b)
+    score = float(np.asarray(x, dtype=float) @ np.asarray(w, dtype=float) + float(b))
     y_hat = int(score > 0)
     verdict = "correct, so nothing should change" if y_hat == y else "a mistake"
-    return (f"w = {_fmt_point(w)}, b = {b:g}, x_i = {_fmt_point(x)}, y_i = {y}, lr = {lr:g} "
-            f"(score {score:.4g}, predicted {y_hat}: {verdict})")
+    return (f"w = {_fmt_point(w)}, b = {_number(b)}, x_i = {_fmt_point(x)}, y_i = {y}, "
+            f"lr = {_number(lr)} (score {score:.4g}, predicted {y_hat}: {verdict})")
 
 
-@exercise("2.2")
-def perceptron_update(answer):
-    """Both kinds of mistake, correct points, the boundary at w = 0, and random cases."""
-    need_callable(answer, "perceptron_update")
+def _update_cases(rng):
     zero = np.zeros(2)
+    e = _TINY
     cases = [
         (zero, 0.0, np.array([1.5, -0.5]), 1, 1.0),          # score 0 -> predicted 0: mistake
         (zero, 0.0, np.array([1.5, -0.5]), 0, 1.0),          # score 0 -> predicted 0: correct
@@ -127,16 +205,67 @@ def perceptron_update(answer):
         (np.array([1.0, -2.0]), 0.0, np.array([0.5, 1.0]), 1, 0.1),   # false 0
         (np.array([1.0, 2.0]), 0.5, np.array([1.0, 1.0]), 1, 0.5),    # right 1
         (np.array([1.0, -2.0]), 0.0, np.array([0.5, 1.0]), 0, 0.1),   # right 0
+        (np.array([1.0, -1.0]), 0.0, np.array([2.0, 2.0]), 1, 0.25),  # score 0, w not 0
+        (np.array([1.0, -1.0]), 0.0, np.array([2.0, 2.0]), 0, 0.25),
+        (np.array([1.0]), 0.0, np.array([e]), 0, 1.0),       # score just above 0: predicted 1
+        (np.array([1.0]), 0.0, np.array([e]), 1, 1.0),
+        (np.array([0.5, -1.0, 2.0]), -0.5, np.zeros(3), 1, 0.3),      # x_i = 0: only b moves
+        (np.array([0.5, -1.5], dtype="float32"), np.float32(0.25),
+         np.array([1.0, 1.0], dtype="float32"), 1, 0.5),               # float32
     ]
-    rng = np.random.default_rng(3)
-    for _ in range(40):
-        cases.append((rng.normal(size=3), float(rng.normal()), rng.normal(size=3),
-                      np.int64(rng.integers(0, 2)), float(rng.choice([0.1, 0.5, 1.0, 2.0]))))
+    for _ in range(30):
+        d = int(rng.integers(1, 7))
+        w, b = rng.normal(size=d) * 10 ** rng.uniform(-1, 1), float(rng.normal())
+        x = _away_from_boundary(rng, 1, d, w, b, 10 ** rng.uniform(-1, 1))[0]
+        lr = float(10 ** rng.uniform(-3, 1))
+        y = int(rng.integers(0, 2))
+        cases.append((w, b, x, y if rng.random() < 0.5 else np.int64(y), lr))
+    return cases
+
+
+def _update_slip(new_w, new_b, w, b, x, y, lr):
+    """A diagnosis when (new_w, new_b) is what exactly one known slip gives, else ''."""
+    w, x, b = np.asarray(w, dtype=float), np.asarray(x, dtype=float), float(b)
+    score = float(x @ w + b)
+    error = int(y) - int(score > 0)
+
+    def step(err):
+        return w + lr * err * x, b + lr * err
+
+    slips = []
+    if error:
+        slips.append((step(-error), " Your step goes the wrong way: it moves w and b away "
+                                    "from the label y_i."))
+    if score == 0:
+        slips.append((step(int(y) - 1), " At a score of exactly 0 the prediction is 0 (the "
+                                        "boundary belongs to class 0)."))
+    elif 0 < score < 1e-4:
+        slips.append((step(int(y)), f" At a score of {score:.3g}, just above 0, the "
+                                    "prediction is 1: only the sign of the score counts."))
+    want = step(error)
+
+    def same(a, c):
+        return np.allclose(a[0], c[0], rtol=1e-5, atol=1e-6) and \
+            np.isclose(a[1], c[1], rtol=1e-5, atol=1e-6)
+
+    found = [text for result, text in slips if not same(result, want)
+             and same((new_w, new_b), result)]
+    return found[0] if len(found) == 1 else ""
+
+
+@exercise("2.2", forbid=_PERCEPTRON)
+def perceptron_update(answer, rng):
+    """Both kinds of mistake, correct points, a score of exactly 0 and just above it, x_i = 0,
+    float32, and 30 drawn cases. The kit's `call` rejects an answer that changes `w` (or
+    `x_i`) in place: a training loop that keeps the old w would see it change."""
+    need_callable(answer, "perceptron_update")
+    cases = _update_cases(rng)
     for w, b, x, y, lr in cases:
         given = _update_case_text(w, b, x, y, lr)
-        error = int(y) - int(x @ w + b > 0)
-        want_w, want_b = w + lr * error * x, b + lr * error
-        out = call(answer, w.copy(), b, x.copy(), y, lr, name="perceptron_update")
+        w64, x64 = np.asarray(w, dtype=float), np.asarray(x, dtype=float)
+        error = int(y) - int(x64 @ w64 + float(b) > 0)
+        want_w, want_b = w64 + lr * error * x64, float(b) + lr * error
+        out = call(answer, w, b, x, y, lr, name="perceptron_update")
         new_w, new_b = _unpack(out, 2, "perceptron_update", "the new w and the new b "
                                "(`return w, b`)")
         new_w = as_array(new_w, "the new w")
@@ -146,14 +275,10 @@ def perceptron_update(answer):
             expect_close(new_w, want_w, "the new w", rtol=1e-5, atol=1e-6, given=given)
             expect_close(new_b, want_b, "the new b", rtol=1e-5, atol=1e-6, given=given)
         except Reject as reason:
-            fires_at_zero = int(y) - 1  # the error if score 0 were wrongly predicted 1
-            if x @ w + b == 0 and np.allclose(new_w, w + lr * fires_at_zero * x) and \
-                    np.isclose(new_b, b + lr * fires_at_zero):
-                raise Reject(f"{reason} At a score of exactly 0 the prediction is 0 (the "
-                             "boundary belongs to class 0).") from None
-            raise
-    return ("right on both kinds of mistake, on correct points (unchanged), at w = 0 "
-            "(score 0 predicts 0) and on 40 random cases.")
+            raise Reject(f"{reason}{_update_slip(new_w, new_b, w, b, x, y, lr)}") from None
+    return (f"right on {len(cases)} cases: both kinds of mistake, correct points (unchanged), "
+            "a score of exactly 0 (predicts 0) and just above it (predicts 1), x_i = 0, and "
+            "drawn cases.")
 
 
 @exercise("2.3")
