@@ -222,6 +222,27 @@ def test_standardize_rejects_scikit_learns_standard_scaler():
         check.standardize(with_sklearn)
 
 
+def test_standardize_rejects_zscore_and_scale_but_not_a_variable_named_scale():
+    def with_zscore(x):
+        from scipy.stats import zscore
+
+        return zscore(x, axis=0)
+
+    def with_scale(x):
+        import sklearn.preprocessing
+
+        return sklearn.preprocessing.scale(x)
+
+    def own_scale(x):
+        scale = x.std(axis=0)
+        return (x - x.mean(axis=0)) / scale
+
+    for answer, name in ((with_zscore, "zscore"), (with_scale, "scale")):
+        with pytest.raises(ExerciseFailed, match=rf"your answer uses `[\w.]*{name}`"):
+            check.standardize(answer)
+    assert check.standardize(own_scale) is True
+
+
 def test_standardize_rejects_keras_normalization_layer():
     def with_layer(x):
         import keras

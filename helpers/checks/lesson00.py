@@ -155,6 +155,7 @@ def _standardize_hint(got, x):
 
 
 @exercise("0.2", forbid=("sklearn.preprocessing.StandardScaler",
+                         "sklearn.preprocessing.scale", "scipy.stats.zscore",
                          "keras.layers.Normalization"))
 def standardize(answer, rng):
     """Fixed matrices from (2, 4) to (200, 3), huge and tiny columns, and drawn ones."""
@@ -225,7 +226,8 @@ def _distance_hint(got, want, a, b, close):
 
 @exercise("0.3", forbid=("scipy.spatial.distance.cdist",
                          "sklearn.metrics.pairwise.euclidean_distances",
-                         "sklearn.metrics.pairwise_distances"))
+                         "sklearn.metrics.pairwise_distances",
+                         "scipy.spatial.distance_matrix"))
 def squared_distances(answer, rng):
     """Fixed pairs (one point, d = 1, square, shared points, tiny and huge), then drawn."""
     need_callable(answer, "squared_distances")

@@ -392,7 +392,8 @@ def _standardize_hint(got, part, data, train, test):
     return _the_one_slip(got, candidates, _close)
 
 
-@exercise("1.3", forbid=("sklearn.preprocessing.StandardScaler",))
+@exercise("1.3", forbid=("sklearn.preprocessing.StandardScaler",
+                         "sklearn.preprocessing.scale", "scipy.stats.zscore"))
 def standardize(answer, rng):
     """Shifted test data (so test statistics give other numbers), constant columns, a single
     train row, integers, float32, a single test row; and drawn cases. The kit's `call`
