@@ -163,6 +163,15 @@ def test_an_answer_that_changes_its_input_is_rejected_naming_it():
         check_square(in_place_square)
 
 
+def test_a_change_in_the_last_digits_is_shown_in_full():
+    def nudge_and_restore(x):
+        x[0] += 0.1
+        x[0] -= 0.1
+
+    with pytest.raises(Reject, match=r"entry \[0\] was 0\.2, is now 0\.20000000000000004"):
+        call(nudge_and_restore, np.array([0.2]))
+
+
 @pytest.mark.parametrize("before, change, found", [
     ([1, 2], lambda v: v.append(3), "it was"),
     ({"w": np.zeros(2)}, lambda v: v["w"].fill(1), "item 'w': entry [0]"),

@@ -366,7 +366,10 @@ def _difference(old, new):
             return None
         i = tuple(int(k) for k in np.argwhere(~same)[0])
         index = f"[{', '.join(map(str, i))}]"
-        return f"entry {index} was {short(old[i].item())}, is now {short(new[i].item())}"
+        was, now = short(old[i].item()), short(new[i].item())
+        if was == now:  # changed in the last digits only (x + h - h): show them all
+            was, now = repr(old[i].item()), repr(new[i].item())
+        return f"entry {index} was {was}, is now {now}"
     if isinstance(old, (list, tuple, dict)):
         if type(new) is not type(old) or len(new) != len(old):
             return f"it was {short(old, 40)}, is now {short(new, 40)}"
