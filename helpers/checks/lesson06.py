@@ -1,34 +1,56 @@
 """Checkers for lesson 06 (Training deep networks).
 
-Each checker compares the learner's answer with an exact reference on seeded inputs and with
-Keras' or TensorFlow's own version where one exists (initialisers, BatchNormalization,
-tf.clip_by_global_norm, a model built from the learner's block), and names the usual
-mistakes: a Glorot *normal* standard deviation for the uniform limit, an unbiased variance,
-a forgotten epsilon, clipping each array on its own, clipping gradients that are already small.
+Each checker compares the learner's answer with an exact reference on fixed edge cases and on
+cases drawn afresh on every call, and with Keras' or TensorFlow's own version where one exists
+(initialisers, BatchNormalization, tf.clip_by_global_norm, a model built from the learner's
+block). A mistake is named only when the answer's result equals what that mistake produces
+(and no other known mistake's); otherwise the message says what was expected, what came back,
+and for which input.
+
+From scratch: 6.2 and 6.3 ask for batch normalisation and global-norm clipping written by
+hand, so the library versions of those two operations are refused. The statistics themselves
+(`x.mean`, `x.var`, `tf.nn.moments`) are the exercise's hints, not its subject, and are allowed.
 """
 
 import math
 
 import numpy as np
 
-from helpers.checks import Reject, as_array, as_number, call, exercise, expect_close, \
-    expect_finite, expect_shape, need_callable, short
+from helpers.checks import (
+    Reject,
+    as_array,
+    as_number,
+    call,
+    exercise,
+    expect_close,
+    expect_finite,
+    expect_shape,
+    need_callable,
+    short,
+)
 
 
 def _matches(actual, variant, rtol=1e-4, atol=1e-6):
+    actual = np.asarray(actual, dtype=float)
     variant = np.asarray(variant, dtype=float)
     return actual.shape == variant.shape and bool(np.all(np.isfinite(actual))) and \
-        np.allclose(actual, variant, rtol=rtol, atol=atol)
+        bool(np.all(np.isfinite(variant))) and np.allclose(actual, variant, rtol=rtol, atol=atol)
 
 
-def _diagnose(actual, right, mistakes, rtol=1e-4, atol=1e-6):
-    """Reject with the mistake's own message when `actual` is not `right` but equals a known
-    wrong answer."""
-    if _matches(actual, right, rtol, atol):
+def _diagnose(actual, right, mistakes, rtol=1e-4, atol=1e-6, same=_matches):
+    """When `actual` is not `right`: Reject with a mistake's message, if `actual` equals what
+    that mistake produces here and no mistake with another message produces it too. Otherwise
+    return, and the caller's neutral comparison speaks."""
+    if same(actual, right, rtol, atol):
         return
-    for variant, message in mistakes:
-        if _matches(actual, variant, rtol, atol):
-            raise Reject(message)
+    hits = {message for variant, message in mistakes
+            if same(actual, variant, rtol, atol) and not same(right, variant, rtol, atol)}
+    if len(hits) == 1:
+        raise Reject(hits.pop())
+
+
+def _log_uniform_int(rng, low, high):
+    return int(round(math.exp(rng.uniform(math.log(low), math.log(high)))))
 
 
 # 6.1 -----------------------------------------------------------------------------------------
@@ -47,64 +69,68 @@ def _keras_statistics(fan_in, fan_out):
     return float(np.abs(glorot).max()), float(he.std())
 
 
+def _glorot_mistakes(i, o, mine):
+    call_ = f"glorot_limit({i}, {o}) = {mine:.4g}"
+    return [
+        (math.sqrt(2 / (i + o)),
+         f"{call_} is the *standard deviation* Glorot's variance 2 / (fan_in + fan_out) asks "
+         "for. The limit a is not that number: a uniform distribution on [−a, a] has variance "
+         "a²/3, so solve a²/3 = 2 / (fan_in + fan_out) for a."),
+        (math.sqrt(6 / i), f"{call_} uses fan_in alone; Glorot's variance depends on both fans."),
+        (math.sqrt(6 / o), f"{call_} uses fan_out alone; Glorot's variance depends on both "
+                           "fans."),
+        (6 / (i + o), f"{call_} is the square of the limit: a² rather than a."),
+        (math.sqrt(6) / (i + o), f"{call_}: your square root covers only the numerator, not "
+                                 "the whole fraction."),
+    ]
+
+
+def _he_mistakes(i, mine):
+    call_ = f"he_std({i}) = {mine:.4g}"
+    return [
+        (math.sqrt(1 / i), f"{call_} is LeCun's standard deviation, for a variance of "
+                           "1 / fan_in. He doubles that variance, because a ReLU zeroes half "
+                           "of its inputs."),
+        (2 / i, f"{call_} is a variance; return the standard deviation."),
+        (math.sqrt(6 / i), f"{call_} is the limit of He's *uniform* variant, not the standard "
+                           "deviation of HeNormal."),
+        (math.sqrt(2) / i, f"{call_}: your square root covers only the numerator, not the "
+                           "whole fraction."),
+    ]
+
+
 @exercise("6.1")
-def init_scales(glorot_limit, he_std):
+def init_scales(glorot_limit, he_std, rng):
     need_callable(glorot_limit, "glorot_limit")
     need_callable(he_std, "he_std")
-    for fan_in, fan_out in FANS:
+    drawn = [(_log_uniform_int(rng, 1, 5000), _log_uniform_int(rng, 1, 5000)) for _ in range(6)]
+    for fan_in, fan_out in FANS + drawn:
         given = f"fan_in = {fan_in}, fan_out = {fan_out}"
         mine = as_number(call(glorot_limit, fan_in, fan_out, name="glorot_limit"),
                          f"glorot_limit({fan_in}, {fan_out})")
         right = math.sqrt(6 / (fan_in + fan_out))
-        _diagnose(np.asarray(mine), right, [
-            (math.sqrt(2 / (fan_in + fan_out)),
-             f"glorot_limit({fan_in}, {fan_out}) gave sqrt(2 / (fan_in + fan_out)) = "
-             f"{mine:.4g}: that is the *standard deviation* Glorot asks for. A uniform "
-             "distribution on [−a, a] has variance a²/3, so the limit is sqrt(3) times it: "
-             "sqrt(6 / (fan_in + fan_out))."),
-            (math.sqrt(6 / fan_in),
-             f"glorot_limit({fan_in}, {fan_out}) used fan_in alone: Glorot averages the two "
-             "fans, sqrt(6 / (fan_in + fan_out))."),
-            (6 / (fan_in + fan_out),
-             f"glorot_limit({fan_in}, {fan_out}) = {mine:.4g} is 6 / (fan_in + fan_out): "
-             "take its square root."),
-            (math.sqrt(6) / (fan_in + fan_out),
-             f"glorot_limit({fan_in}, {fan_out}) = {mine:.4g}: the square root covers the "
-             "whole fraction, sqrt(6 / (fan_in + fan_out))."),
-        ])
-        expect_close(mine, right, "glorot_limit", rtol=1e-6, given=given)
+        _diagnose(mine, right, _glorot_mistakes(fan_in, fan_out, mine), rtol=1e-6, atol=0)
+        expect_close(mine, right, "glorot_limit", rtol=1e-6, atol=0, given=given)
 
         mine_he = as_number(call(he_std, fan_in, name="he_std"), f"he_std({fan_in})")
         right_he = math.sqrt(2 / fan_in)
-        if fan_in > 1:
-            _diagnose(np.asarray(mine_he), right_he, [
-                (math.sqrt(1 / fan_in),
-                 f"he_std({fan_in}) = {mine_he:.4g} is sqrt(1 / fan_in), LeCun's choice: a "
-                 "ReLU zeroes half of its inputs, so He doubles the variance: sqrt(2 / fan_in)."),
-                (2 / fan_in,
-                 f"he_std({fan_in}) = {mine_he:.4g} is the variance 2 / fan_in; return the "
-                 "standard deviation, its square root."),
-                (math.sqrt(6 / fan_in),
-                 f"he_std({fan_in}) = {mine_he:.4g} is sqrt(6 / fan_in), the limit of He's "
-                 "*uniform* variant; the standard deviation is sqrt(2 / fan_in)."),
-                (math.sqrt(2) / fan_in,
-                 f"he_std({fan_in}) = {mine_he:.4g}: the square root covers the whole "
-                 "fraction, sqrt(2 / fan_in)."),
-            ])
-        expect_close(mine_he, right_he, "he_std", rtol=1e-6, given=f"fan_in = {fan_in}")
+        _diagnose(mine_he, right_he, _he_mistakes(fan_in, mine_he), rtol=1e-6, atol=0)
+        expect_close(mine_he, right_he, "he_std", rtol=1e-6, atol=0, given=f"fan_in = {fan_in}")
 
     keras_max, keras_std = _keras_statistics(784, 64)
     limit = math.sqrt(6 / (784 + 64))
-    return (f"both right for five layer shapes. For a 784 → 64 layer Keras' GlorotUniform "
-            f"drew values up to {keras_max:.4f} (your limit {limit:.4f}) and HeNormal a "
-            f"standard deviation of {keras_std:.4f} (yours {math.sqrt(2 / 784):.4f}).")
+    return (f"both right for {len(FANS) + len(drawn)} layer shapes, from 1 → 1 to thousands of "
+            f"units. For a 784 → 64 layer Keras' GlorotUniform drew values up to "
+            f"{keras_max:.4f} (your limit {limit:.4f}) and HeNormal a standard deviation of "
+            f"{keras_std:.4f} (yours {math.sqrt(2 / 784):.4f}).")
 
 
 # 6.2 -----------------------------------------------------------------------------------------
 
 def _batch_norm(x, gamma, beta, eps, ddof=0, axis=0):
     mean = x.mean(axis=axis, keepdims=True)
-    var = x.var(axis=axis, ddof=ddof, keepdims=True)
+    var = x.var(axis=axis, ddof=ddof, keepdims=True) if x.shape[0] > ddof else \
+        np.full_like(mean, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):  # eps = 0 is one of the mistakes
         return gamma * (x - mean) / np.sqrt(var + eps) + beta
 
@@ -122,95 +148,173 @@ def _keras_batch_norm(x, gamma, beta, eps):
 
 
 def _bn_cases():
-    rng = np.random.default_rng(62)
+    """Fixed edge cases (the same on every call)."""
+    fixed = np.random.default_rng(62)
     cases = []
-    x = rng.normal(3.0, 2.0, (8, 5))
-    x[:, 1] = 0.5 + 0.01 * rng.normal(size=8)   # a feature with variance near 1e-4, below eps
-    x[:, 3] = 7.0                               # a constant feature: variance 0
-    cases.append(("x of shape (8, 5), eps = 1e-3", x, rng.normal(1, 0.5, 5),
-                  rng.normal(0, 1, 5), 1e-3))
-    cases.append(("x of shape (6, 3), eps = 1e-5", rng.normal(-1, 3, (6, 3)),
+    x = fixed.normal(3.0, 2.0, (8, 5))
+    x[:, 1] = 0.5 + 0.01 * fixed.normal(size=8)   # a feature with variance near 1e-4, below eps
+    x[:, 3] = 7.0                                 # a constant feature: variance 0
+    cases.append(("x of shape (8, 5) with a constant column 3, eps = 1e-3", x,
+                  fixed.normal(1, 0.5, 5), fixed.normal(0, 1, 5), 1e-3))
+    cases.append(("x of shape (6, 3), eps = 1e-5", fixed.normal(-1, 3, (6, 3)),
                   np.array([2.0, -1.0, 0.5]), np.array([0.0, 1.0, -2.0]), 1e-5))
-    cases.append(("x of shape (2, 4), eps = 0.1", rng.normal(0, 1, (2, 4)),
+    cases.append(("x of shape (2, 4), eps = 0.1", fixed.normal(0, 1, (2, 4)),
                   np.ones(4), np.zeros(4), 0.1))
+    cases.append(("a batch of one, x of shape (1, 4), eps = 1e-3", fixed.normal(0, 1, (1, 4)),
+                  np.array([1.5, -0.5, 1.0, 2.0]), np.array([0.25, 0.0, -1.0, 3.0]), 1e-3))
     return cases
 
 
-@exercise("6.2")
-def batch_norm_forward(answer):
+def _bn_drawn(rng, count=3):
+    """Random batches: each feature its own mean and spread, one with a variance near eps (so
+    that eps shows), an eps that is rarely Keras' default."""
+    cases = []
+    for _ in range(count):
+        n, d = int(rng.integers(3, 40)), int(rng.integers(2, 9))
+        n += n == d
+        eps = float(10 ** rng.uniform(-4, -0.5))
+        mean = rng.uniform(-3, 3, d)
+        std = 10 ** rng.uniform(-1, 0.7, d)
+        low = int(rng.integers(d))
+        mean[low] = rng.uniform(-0.5, 0.5)
+        std[low] = math.sqrt(eps) * rng.uniform(0.5, 2.0)
+        x = mean + std * rng.standard_normal((n, d))
+        cases.append((f"a random x of shape ({n}, {d}) (column {low} has variance near eps), "
+                      f"eps = {eps:.3g}", x, rng.normal(1, 0.5, d), rng.normal(0, 1, d), eps))
+    return cases
+
+
+def _bn_mistakes(given, x, gamma, beta, eps):
+    n = len(x)
+    mean, var, std = x.mean(0), x.var(0), x.std(0)
+    mistakes = [
+        (_batch_norm(x, gamma, beta, eps, ddof=1),
+         f"For {given} you used the unbiased variance (dividing by n − 1 = {n - 1}); batch "
+         "normalisation, like Keras, divides by n."),
+        (_batch_norm(x, gamma, beta, 1e-12),
+         f"For {given} your result ignores eps: it equals the result with no eps at all."),
+        (gamma * (x - mean) / (std + eps) + beta,
+         f"For {given} you added eps to the standard deviation; it belongs next to the "
+         "variance."),
+        (_batch_norm(x, 1.0, 0.0, eps),
+         f"For {given} you returned the normalised x without applying gamma and beta."),
+        (_batch_norm(x, beta, gamma, eps),
+         f"For {given} gamma and beta are swapped: gamma scales, beta shifts."),
+        (gamma * (x - mean) / (var + eps) + beta,
+         f"For {given} you divided by the variance (+ eps), not by a standard deviation."),
+        (_batch_norm(x, 1.0, 0.0, eps, axis=1) * gamma + beta,
+         f"For {given} you normalised each example (row) over its features; batch "
+         "normalisation normalises each feature (column) over the batch."),
+        (_batch_norm(x, 1.0, 0.0, eps, axis=None) * gamma + beta,
+         f"For {given} you used one mean and one variance for the whole batch; each feature "
+         "(column) gets its own."),
+    ]
+    no_eps = mistakes[1][0]
+    for default in (1e-3, 1e-5):
+        variant = _batch_norm(x, gamma, beta, default)
+        # Named only where it differs from no eps at all (else "ignores eps" says it).
+        if not math.isclose(default, eps, rel_tol=0.5) and \
+                not _matches(variant, no_eps, 1e-4, 1e-5):
+            mistakes.append((variant,
+                             f"For {given} your result uses eps = {default:g}, not the `eps` "
+                             "it was given: use the argument."))
+    return mistakes
+
+
+def _bn_non_finite(out, given, x, gamma, beta):
+    """Reject non-finite values; name a forgotten eps when that is what they are."""
+    if np.all(np.isfinite(out)):
+        return
+    bad = ~np.all(np.isfinite(out), axis=0)
+    constant = x.var(axis=0) == 0
+    no_eps = _batch_norm(x, gamma, beta, 0.0)
+    if len(x) > 1 and constant.any() and np.all(constant[bad]) and \
+            _matches(out[:, ~bad], no_eps[:, ~bad], 1e-4, 1e-5):
+        columns = ", ".join(str(j) for j in np.flatnonzero(bad))
+        raise Reject(f"For {given} your result has NaN or infinity in column {columns}, a "
+                     "feature that is constant over the batch (variance 0), and elsewhere it "
+                     "equals the result without eps: eps is what keeps that division finite.")
+    expect_finite(out, f"batch_norm_forward for {given}")
+
+
+@exercise("6.2", forbid=("keras.layers.BatchNormalization", "keras.ops.batch_normalization",
+                         "tf.nn.fused_batch_norm", "tf.nn.batch_normalization"))
+def batch_norm_forward(answer, rng):
     need_callable(answer, "batch_norm_forward")
-    for given, x, gamma, beta, eps in _bn_cases():
-        out = call(answer, x.copy(), gamma.copy(), beta.copy(), eps, name="batch_norm_forward")
+    cases = _bn_cases() + _bn_drawn(rng)
+    for given, x, gamma, beta, eps in cases:
+        out = call(answer, x, gamma, beta, eps, name="batch_norm_forward")
         out = as_array(out, f"batch_norm_forward for {given}")
         expect_shape(out, x.shape, f"the result for {given} (the shape of x)")
+        _bn_non_finite(out, given, x, gamma, beta)
         right = _batch_norm(x, gamma, beta, eps)
-        if not np.all(np.isfinite(out)) and x.shape == (8, 5) and \
-                np.all(np.isfinite(np.delete(out, 3, axis=1))):
-            raise Reject(f"For {given} your result has NaN or infinity in column 3, a feature "
-                         "that is constant over the batch (variance 0): did you forget to add "
-                         "eps to the variance before the square root?")
-        expect_finite(out, f"batch_norm_forward for {given}")
-        n = len(x)
-        mistakes = [
-            (_batch_norm(x, gamma, beta, eps, ddof=1),
-             f"For {given} you used the unbiased variance (dividing by n − 1 = {n - 1}). Batch "
-             "normalisation, and Keras, divide by n: np.var(x, axis=0) or ddof=0."),
-            (_batch_norm(x, gamma, beta, 1e-12),
-             f"For {given} your result ignores eps: divide by sqrt(variance + eps)."),
-            (gamma * (x - x.mean(0)) / (x.std(0) + eps) + beta,
-             f"For {given} you added eps to the standard deviation; add it to the variance, "
-             "inside the square root: sqrt(variance + eps)."),
-            (_batch_norm(x, 1.0, 0.0, eps),
-             f"For {given} you returned the normalised x without gamma and beta: multiply by "
-             "gamma, then add beta."),
-            (_batch_norm(x, beta, gamma, eps),
-             f"For {given} gamma and beta are swapped: gamma scales, beta shifts."),
-            (gamma * (x - x.mean(0)) / (x.var(0) + eps) + beta,  # no square root
-             f"For {given} you divided by the variance + eps; divide by its square root."),
-        ]
-        for fixed in (1e-3, 1e-5):
-            if fixed != eps:
-                mistakes.append((_batch_norm(x, gamma, beta, fixed),
-                                 f"For {given} your result uses eps = {fixed:g}, not the `eps` "
-                                 "it was given: use the argument."))
-        if n != x.shape[1]:
-            mistakes.append((_batch_norm(x, 1.0, 0.0, eps, axis=1) * gamma + beta,
-                             f"For {given} you normalised each example (axis 1); batch "
-                             "normalisation normalises each feature over the batch, axis 0."))
-        _diagnose(out, right, mistakes, rtol=1e-4, atol=1e-5)
+        _diagnose(out, right, _bn_mistakes(given, x, gamma, beta, eps), rtol=1e-4, atol=1e-5)
         expect_close(out, right, "batch_norm_forward(x, gamma, beta, eps)", rtol=1e-4,
                      atol=1e-5, given=given)
-    given, x, gamma, beta, eps = _bn_cases()[0]
+    given, x, gamma, beta, eps = cases[0]
     keras_out = _keras_batch_norm(x, gamma, beta, eps)
-    mine = as_array(call(answer, x.copy(), gamma.copy(), beta.copy(), eps), "your result")
+    mine = as_array(call(answer, x, gamma, beta, eps, name="batch_norm_forward"), "your result")
     gap = float(np.max(np.abs(mine - keras_out)))
     if gap > 1e-3:
         raise Reject(f"For {given} your result differs from keras.layers.BatchNormalization "
                      f"(training=True) by up to {gap:.3g}.")
-    return (f"right for three batches, including a constant feature and a batch of two; "
-            f"largest difference from keras.layers.BatchNormalization(training=True): "
-            f"{gap:.1e} (float32).")
+    return (f"right for {len(cases)} batches, among them a constant feature, a batch of two, "
+            f"a batch of one and eps from 1e-5 to 0.3; largest difference from "
+            f"keras.layers.BatchNormalization(training=True): {gap:.1e} (float32).")
 
 
 # 6.3 -----------------------------------------------------------------------------------------
 
+def _global_norm(grads):
+    return math.sqrt(sum(float(np.sum(np.square(g))) for g in grads))
+
+
 def _clip(grads, max_norm):
-    norm = math.sqrt(sum(float(np.sum(g ** 2)) for g in grads))
+    norm = _global_norm(grads)
     scale = max_norm / max(norm, max_norm)
     return [g * scale for g in grads], norm
 
 
 def _clip_cases():
-    rng = np.random.default_rng(63)
-    big = [rng.normal(0, 2, (4, 3)), rng.normal(0, 2, (3,)), rng.normal(0, 2, (3, 2))]
-    small = [rng.normal(0, 0.05, (5, 2)), rng.normal(0, 0.05, (2,)), rng.normal(0, 0.05, (2, 1))]
-    uneven = [rng.normal(0, 5, (6,)), rng.normal(0, 0.01, (2, 2)), np.array([0.3])]
+    """Fixed edge cases (the same on every call)."""
+    fixed = np.random.default_rng(63)
+    big = [fixed.normal(0, 2, (4, 3)), fixed.normal(0, 2, (3,)), fixed.normal(0, 2, (3, 2))]
+    small = [fixed.normal(0, 0.05, (5, 2)), fixed.normal(0, 0.05, (2,)),
+             fixed.normal(0, 0.05, (2, 1))]
+    uneven = [fixed.normal(0, 5, (6,)), fixed.normal(0, 0.01, (2, 2)), np.array([0.3])]
     zeros = [np.zeros((3, 2)), np.zeros(2), np.zeros((2, 1))]
-    return [("three arrays with global norm {norm:.3g} and max_norm = 1.0", big, 1.0),
-            ("three small arrays (global norm {norm:.3g}) and max_norm = 1.0", small, 1.0),
-            ("three arrays of very different sizes (global norm {norm:.3g}), max_norm = 2.5",
+    each_under = [np.full((2, 2), 0.2), np.full(3, 0.25), np.array([0.3])]
+    at = [np.array([3.0]), np.array([[0.0, 4.0]])]
+    return [("three arrays with global norm {norm:.4g}, max_norm = 1.0", big, 1.0),
+            ("three small arrays (global norm {norm:.4g}), max_norm = 1.0", small, 1.0),
+            ("three arrays of very different sizes (global norm {norm:.4g}), max_norm = 2.5",
              uneven, 2.5),
-            ("all-zero gradients and max_norm = 1.0", zeros, 1.0)]
+            ("all-zero gradients, max_norm = 1.0", zeros, 1.0),
+            ("three arrays each under max_norm = 0.5 but with global norm {norm:.4g}",
+             each_under, 0.5),
+            ("[array([3.]), array([[0., 4.]])], global norm exactly max_norm = 5.0", at, 5.0),
+            ("[array([3.003]), array([[0., 4.004]])], global norm {norm:.4g}, just above "
+             "max_norm = 5.0", [g * 1.001 for g in at], 5.0)]
+
+
+def _clip_drawn(rng):
+    """Random lists of arrays: above, below, and each array under max_norm but not together."""
+    cases = []
+    for kind in ("above", "below", "each under"):
+        count = int(rng.integers(2, 6))
+        shapes = [tuple(int(s) for s in rng.integers(1, 6, size=int(rng.integers(1, 4))))
+                  for _ in range(count)]
+        grads = [rng.normal(0, 1, shape) * 10 ** rng.uniform(-1, 1) for shape in shapes]
+        max_norm = float(10 ** rng.uniform(-1, 1))
+        if kind == "each under":
+            # own norms 0.75 to 0.95 of max_norm: together, at least sqrt(2) · 0.75 > 1 times
+            grads = [g * (rng.uniform(0.75, 0.95) * max_norm / np.linalg.norm(g)) for g in grads]
+        else:
+            ratio = rng.uniform(1.2, 10) if kind == "above" else rng.uniform(0.1, 0.9)
+            grads = [g * (ratio * max_norm / _global_norm(grads)) for g in grads]
+        cases.append((f"{count} random arrays of shapes {', '.join(map(str, shapes))} with "
+                      f"global norm {{norm:.4g}}, max_norm = {max_norm:.4g}", grads, max_norm))
+    return cases
 
 
 def _as_list(out, grads, given):
@@ -227,60 +331,81 @@ def _as_list(out, grads, given):
     if len(out) != len(grads):
         raise Reject(f"For {given} return one array per gradient ({len(grads)}); yours "
                      f"returned {len(out)}.")
-    return [as_array(a, f"clipped array {i}") for i, a in enumerate(out)]
+    return [as_array(a, f"clipped array {i} for {given}") for i, a in enumerate(out)]
 
 
-@exercise("6.3")
-def clip_by_global_norm(answer):
+def _all_match(out, variant, rtol=1e-5, atol=1e-7):
+    return all(_matches(m, v, rtol, atol) for m, v in zip(out, variant))
+
+
+def _clip_diagnose(out, right, grads, max_norm, norm, given):
+    """Name the mistake whose result `out` equals, when exactly one does."""
+    if _all_match(out, right):
+        return
+    own = [float(np.linalg.norm(g)) for g in grads]
+    if norm > max_norm and _all_match(out, grads):
+        each = (" Each array's own norm is at most max_norm; only together are they above it."
+                if max(own) <= max_norm else "")
+        raise Reject(f"For {given} the global norm is above max_norm, yet your arrays came "
+                     f"back unchanged.{each}")
+    summed = sum(own)
+    mistakes = [
+        ([g * max_norm / max(n, max_norm) for g, n in zip(grads, own)],
+         f"For {given} you clipped each array by its own norm, so the arrays were scaled by "
+         "different factors. Clip by the *global* norm of all arrays together: one factor for "
+         "every array keeps the direction of the whole gradient."),
+        ([g * max_norm / norm for g in grads] if norm > 0 else grads,
+         f"For {given} the global norm is already at most max_norm, so the gradients must come "
+         "back unchanged; yours were scaled up to max_norm."),
+        ([g * max_norm / max(summed, max_norm) for g in grads],
+         f"For {given} your result is what the *sum* of the arrays' norms gives; the global "
+         "norm combines them as the task's formula says."),
+        ([g * max_norm / max(norm ** 2, max_norm) for g in grads],
+         f"For {given} your result is what the sum of squares gives, used as the norm without "
+         "its square root."),
+        ([g * norm / max_norm if norm > max_norm else g for g in grads],
+         f"For {given} your arrays grew: you scaled them by the inverse of the factor."),
+        ([g / norm if norm > max_norm else g for g in grads],
+         f"For {given} your clipped arrays have a global norm of 1, not max_norm = "
+         f"{max_norm:g}."),
+        ([-r for r in right],
+         f"For {given} your arrays have the wrong sign: clipping only shrinks the gradients, "
+         "it never flips them."),
+    ]
+    _diagnose(out, right, mistakes, same=lambda a, b, rtol, atol: _all_match(a, b))
+
+
+@exercise("6.3", forbid=("tf.clip_by_norm", "tf.clip_by_global_norm"))
+def clip_by_global_norm(answer, rng):
     need_callable(answer, "clip_by_global_norm")
     from helpers.startup import import_tensorflow
 
     tf = import_tensorflow()
-    for template, grads, max_norm in _clip_cases():
+    cases = _clip_cases() + _clip_drawn(rng)
+    for template, grads, max_norm in cases:
         right, norm = _clip(grads, max_norm)
         given = template.format(norm=norm)
-        out = _as_list(call(answer, [g.copy() for g in grads], max_norm,
-                            name="clip_by_global_norm"), grads, given)
+        out = _as_list(call(answer, grads, max_norm, name="clip_by_global_norm"), grads, given)
         for i, (mine, g) in enumerate(zip(out, grads)):
             expect_shape(mine, g.shape, f"clipped array {i} for {given} (the shape of grads[{i}])")
             if not np.all(np.isfinite(mine)):
                 if norm == 0:
-                    raise Reject("For all-zero gradients your result has NaN: the global norm is "
-                                 "0, and 0 / 0 is NaN. Gradients under max_norm (zero ones "
-                                 "included) must come back unchanged.")
+                    raise Reject("For all-zero gradients your result has NaN or infinity: the "
+                                 "global norm is 0, and dividing by it is undefined. Gradients "
+                                 "under max_norm (zero ones included) must come back "
+                                 "unchanged.")
                 expect_finite(mine, f"clipped array {i} for {given}")
-        per_array = [g * max_norm / max(np.linalg.norm(g), max_norm) for g in grads]
-        always = [g * max_norm / norm for g in grads] if norm > 0 else grads
-        wrong_norm = sum(float(np.linalg.norm(g)) for g in grads)
-        summed = [g * max_norm / max(wrong_norm, max_norm) for g in grads]
-        squared = [g * max_norm / max(norm ** 2, max_norm) for g in grads]
-        if all(_matches(m, r) for m, r in zip(out, right)):
-            continue
-        for variant, message in [
-            (per_array, f"For {given} you clipped each array by its own norm. Clip by the "
-                        "*global* norm, sqrt of the sum of squares over all arrays together, "
-                        "so that every array is scaled by the same factor and the direction "
-                        "of the whole gradient is kept."),
-            (always, f"For {given} the global norm {norm:.3g} is already at most max_norm, "
-                     "so the gradients must come back unchanged; yours were scaled up to "
-                     "max_norm. Scale by max_norm / max(norm, max_norm)."),
-            (summed, f"For {given} you added up the arrays' norms; the global norm is "
-                     "sqrt(sum of all squared entries) = sqrt(Σ‖g‖²)."),
-            (squared, f"For {given} you used the sum of squares without its square root as "
-                      "the norm."),
-            ([-r for r in right], f"For {given} your arrays have the wrong sign: clipping "
-                                  "only shrinks the gradients, it never flips them."),
-        ]:
-            if all(_matches(m, v) for m, v in zip(out, variant)):
-                raise Reject(message)
+        _clip_diagnose(out, right, grads, max_norm, norm, given)
         for i, (mine, r) in enumerate(zip(out, right)):
             expect_close(mine, r, f"clipped array {i}", rtol=1e-5, atol=1e-7, given=given)
-    template, grads, max_norm = _clip_cases()[0]
+    template, grads, max_norm = cases[0]
     tf_clipped, _ = tf.clip_by_global_norm([tf.constant(g) for g in grads], max_norm)
-    mine = _as_list(call(answer, [g.copy() for g in grads], max_norm), grads, "the first case")
+    mine = _as_list(call(answer, grads, max_norm, name="clip_by_global_norm"), grads,
+                    "the first case")
     gap = max(float(np.max(np.abs(m - t.numpy()))) for m, t in zip(mine, tf_clipped))
-    return (f"right above, below and far below max_norm and for zero gradients; largest "
-            f"difference from tf.clip_by_global_norm {gap:.1e}.")
+    return (f"right on {len(cases)} lists of gradients: above, below, exactly at and just "
+            f"above max_norm, arrays each under max_norm but not together, and all-zero "
+            f"gradients; largest difference from tf.clip_by_global_norm {gap:.1e}.")
 
 
 # 6.4 -----------------------------------------------------------------------------------------
@@ -314,11 +439,56 @@ def _dense_layers(keras, model):
     return [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
 
 
+def _block_inputs(rng, units):
+    """16 inputs from small to large (|x| up to about 100), so that a capped or saturating
+    activation shows; the first is negative everywhere, so that relu(x) ≠ x shows."""
+    scales = np.concatenate([[30.0], 10 ** rng.uniform(-0.5, 2, 15)])
+    x = rng.normal(0, 1, (16, units)) * scales[:, None]
+    x[0] = -np.abs(x[0])
+    return x.astype("float32")
+
+
+def _set_random_weights(dense, rng, units):
+    """Fresh weights for the block's two Dense layers (a kernel scaled by 1/sqrt(units))."""
+    for layer in dense:
+        layer.set_weights([rng.normal(0, 1 / math.sqrt(units), w.shape).astype("float32")
+                           if w.ndim == 2 else rng.normal(0, 0.5, w.shape).astype("float32")
+                           for w in layer.get_weights()])
+    return [(np.asarray(layer.kernel, dtype=float),
+             np.asarray(layer.bias, dtype=float) if layer.use_bias else np.zeros(units))
+            for layer in dense]
+
+
+def _sigmoid(z):
+    return 0.5 * (1 + np.tanh(z / 2))
+
+
+def _block_mistakes(x, w1, b1, w2, b2):
+    hidden = x @ w1 + b1
+    relu = np.maximum(hidden, 0)
+    return [
+        (x + hidden @ w2 + b2, "The first Dense layer has no activation: the task asks for "
+                               "a ReLU there."),
+        (x + np.minimum(relu, 6) @ w2 + b2,
+         "Your first layer's activation caps large values (at 6, like relu6): the task asks "
+         "for a plain ReLU, which lets large values through."),
+        (x + _sigmoid(hidden) @ w2 + b2, "The first Dense layer uses a sigmoid; the task asks "
+                                         "for a ReLU."),
+        (x + np.tanh(hidden) @ w2 + b2, "The first Dense layer uses tanh; the task asks for a "
+                                        "ReLU."),
+        (x + np.maximum(relu @ w2 + b2, 0),
+         "The second Dense layer has a ReLU; leave it linear so the branch can add negative "
+         "corrections to x."),
+        (x + np.maximum(hidden @ w2 + b2, 0),
+         "The activations are swapped: your ReLU is on the second Dense layer and the first "
+         "is linear."),
+    ]
+
+
 @exercise("6.4")
-def residual_block(answer):
+def residual_block(answer, rng):
     need_callable(answer, "residual_block")
-    rng = np.random.default_rng(64)
-    for units in (8, 5):
+    for units in (8, int(rng.integers(3, 13))):
         keras, model = _block_model(answer, units)
         shape = tuple(model.output.shape)
         if shape == (None, 2 * units):
@@ -335,11 +505,19 @@ def residual_block(answer):
             if layer.units != units:
                 raise Reject(f"Each Dense layer should have `units` = {units} units; one of "
                              f"yours has {layer.units}.")
-        x = rng.normal(0, 1, (16, units)).astype("float32")
-        x[0] = -np.abs(x[0])  # an input with every entry negative: relu(x) ≠ x there
+            if not layer.trainable:
+                raise Reject(f"Your Dense layer `{layer.name}` is frozen (trainable=False): "
+                             "the block could not learn. Leave its layers trainable.")
+        if not np.any(np.asarray(dense[0].kernel)):
+            # A zero first kernel (with Keras' zero bias) makes the branch ignore x and get no
+            # gradient. A zero *last* kernel is a known way to start a residual branch at the
+            # identity (Goyal et al., 2017), so it is not refused.
+            raise Reject(f"For units = {units} the kernel of your first Dense layer starts all "
+                         "zero: its units then ignore x, all alike, and get no gradient, so "
+                         "the branch cannot learn. Keep Keras' default initialiser.")
+        x = _block_inputs(rng, units)
 
         # The skip connection: with every weight zero, the branch outputs 0 and out == x.
-        saved = [layer.get_weights() for layer in dense]
         for layer in dense:
             layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
         out = np.asarray(model(x))
@@ -350,33 +528,23 @@ def residual_block(answer):
         if np.allclose(out, np.maximum(x, 0)):
             raise Reject("With all Dense weights set to zero your block outputs relu(x), not "
                          "x: apply no activation after the Add (the sum is the output).")
-        if not np.allclose(out, x, atol=1e-6):
+        if not np.allclose(out, x, rtol=1e-6, atol=1e-6):
             raise Reject("With all Dense weights set to zero the branch gives 0, so the block "
                          "should return x itself; yours does not. The skip connection adds x, "
                          "unchanged, to the branch's output.")
-        for layer, weights in zip(dense, saved):
-            layer.set_weights(weights)
 
-        # The branch: Dense with ReLU, then a linear Dense, in that order.
-        (w1, b1), (w2, b2) = [(np.asarray(layer.kernel), np.asarray(layer.bias) if layer.use_bias
-                               else np.zeros(units)) for layer in dense]
-        hidden = x @ w1 + b1
-        right = x + np.maximum(hidden, 0) @ w2 + b2
+        # The branch, with random weights: Dense with ReLU, then a linear Dense.
+        (w1, b1), (w2, b2) = _set_random_weights(dense, rng, units)
+        xf = x.astype(float)
+        right = xf + np.maximum(xf @ w1 + b1, 0) @ w2 + b2
         out = np.asarray(model(x), dtype=float)
-        _diagnose(out, right, [
-            (x + hidden @ w2 + b2, "The first Dense layer has no activation: give it "
-                                   "activation=\"relu\"."),
-            (np.maximum(x + np.maximum(hidden, 0) @ w2 + b2, 0),
-             "You applied a ReLU after the Add; the block's output is the plain sum."),
-            (x + np.maximum(np.maximum(hidden, 0) @ w2 + b2, 0),
-             "The second Dense layer has a ReLU; leave it linear so the branch can add "
-             "negative corrections to x."),
-            (x + 1 / (1 + np.exp(-hidden)) @ w2 + b2,
-             "The first Dense layer uses a sigmoid; the task asks for relu."),
-        ], rtol=1e-4, atol=1e-5)
-        expect_close(out, right, "the block's output", rtol=1e-4, atol=1e-5,
-                     given=f"units = {units} and 16 random inputs")
+        atol = 1e-5 * (1 + float(np.max(np.abs(right))))
+        _diagnose(out, right, _block_mistakes(xf, w1, b1, w2, b2), rtol=1e-4, atol=atol)
+        expect_close(out, right, "the block's output", rtol=1e-4, atol=atol,
+                     given=f"units = {units}, random weights and 16 inputs with |x| up to "
+                           f"{float(np.max(np.abs(x))):.0f}")
     adds = [layer for layer in model.layers if isinstance(layer, keras.layers.Add)]
     joined = "a keras.layers.Add layer" if adds else "an addition"
     return (f"two Dense layers (ReLU, then linear) and {joined} that carries x through "
-            f"unchanged; outputs match x + Dense(relu(Dense(x))) for units = 8 and 5.")
+            f"unchanged; outputs match x + Dense(relu(Dense(x))) for units = 8 and {units}, "
+            f"with random weights and inputs up to |x| ≈ 100.")
