@@ -174,6 +174,9 @@ def test_a_change_in_the_last_digits_is_shown_in_full():
 
 @pytest.mark.parametrize("before, change, found", [
     ([1, 2], lambda v: v.append(3), "it was"),
+    ([(3, 1), (5, 2)], lambda v: v.reverse(), "item 0: item 0: it was 3, is now 5"),
+    ([0.5, float("nan")], lambda v: v.__setitem__(0, 0.25), "item 0: it was 0.5, is now 0.25"),
+    ([0.5, float("nan")], lambda v: None, None),
     ({"w": np.zeros(2)}, lambda v: v["w"].fill(1), "item 'w': entry [0]"),
     ((np.zeros(2), 1), lambda v: v[0].fill(1), "item 0: entry [0]"),
     (np.array([np.nan, 1.0]), lambda v: None, None),

@@ -378,6 +378,10 @@ def _difference(old, new):
             found = _difference(old[k], new[k])
             if found:
                 return f"item {k!r}: {found}"
+        return None
+    if isinstance(old, (bool, int, float, complex, str, np.generic)):  # inside a list
+        same = old == new or (old != old and new != new)  # NaN stays NaN
+        return None if same else f"it was {short(old, 30)}, is now {short(new, 30)}"
     return None
 
 
