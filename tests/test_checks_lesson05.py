@@ -1,14 +1,48 @@
 """Unit tests of lesson 05's checkers (Generalisation): right answers pass, wrong ones fail
-with a specific message, odd answers get a verdict rather than a crash."""
+with a specific message, odd answers get a verdict rather than a crash.
+
+The checkers draw fresh random cases on every call, so every test here must hold for any seed:
+a wrong answer below is either wrong on a fixed edge case or wrong on (nearly) every random
+case."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
-
 from answers import raises_value_error, stub_for
+
 from helpers.checks import ExerciseFailed
 from helpers.checks import lesson05 as check
+
+RANDOM_CASE = r"\(a random case\).*\[Cases drawn at random with seed \d+"
+
+
+def _key(value):
+    if isinstance(value, np.ndarray):
+        return ("array", value.shape, value.dtype.str, value.tobytes())
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(_key(v) for v in value))
+    return repr(value)
+
+
+def table_of(inputs, right, otherwise):
+    """A lookup-table answer: right on the given inputs (the fixed cases a learner has seen in
+    earlier messages), `otherwise(*args)` elsewhere."""
+    table = {_key(args): right(*args) for args in inputs}
+
+    def lookup(*args):
+        key = _key(args)
+        return table[key] if key in table else otherwise(*args)
+
+    return lookup
+
+
+def test_stub_message_names_the_exercise_once_and_relays_the_stubs_text():
+    with pytest.raises(ExerciseFailed) as info:
+        check.l2_penalty(stub_for("5.4", "implement `l2_penalty(weights, lam)`"))
+    assert str(info.value).startswith("Exercise 5.4 is yours: implement `l2_penalty(weights, "
+                                      "lam)`. Write your code")
 
 
 # Exercise 5.1: precision_recall_f1(y_true, y_pred) -----------------------------------------
@@ -34,12 +68,38 @@ def prf_loop(y_true, y_pred):
     return [precision, recall, f1]
 
 
+def prf_float32_array(y_true, y_pred):
+    t = np.asarray(y_true, dtype="float32")
+    p = np.asarray(y_pred, dtype="float32")
+    tp, fp, fn = float(np.dot(t, p)), float(np.dot(1 - t, p)), float(np.dot(t, 1 - p))
+    precision = np.divide(tp, tp + fp) if tp + fp else 0.0
+    recall = np.divide(tp, tp + fn) if tp + fn else 0.0
+    f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
+    return np.array([precision, recall, f1], dtype="float32")
+
+
+@pytest.mark.parametrize("answer", [prf_numpy, prf_loop, prf_float32_array])
+def test_precision_recall_f1_accepts_right_answers_written_differently(answer):
+    assert check.precision_recall_f1(answer) is True
+
+
 def prf_sklearn(y_true, y_pred):
     from sklearn.metrics import precision_recall_fscore_support
 
     p, r, f, _ = precision_recall_fscore_support(y_true, y_pred, average="binary",
                                                  pos_label=1, zero_division=0)
-    return np.array([p, r, f], dtype="float32")
+    return p, r, f
+
+
+def prf_keras(y_true, y_pred):
+    from helpers.startup import import_keras
+
+    keras = import_keras()
+    precision, recall = keras.metrics.Precision(), keras.metrics.Recall()
+    precision.update_state(y_true, y_pred)
+    recall.update_state(y_true, y_pred)
+    p, r = float(precision.result()), float(recall.result())
+    return p, r, 2 * p * r / (p + r) if p + r else 0.0
 
 
 def prf_swapped(y_true, y_pred):
@@ -64,27 +124,77 @@ def prf_nan_on_zero(y_true, y_pred):
         return precision, recall, 2 * precision * recall / (precision + recall)
 
 
-def prf_list_equality(y_true, y_pred):
-    t = y_true == 1 if isinstance(y_true, np.ndarray) else np.array([y_true == 1])
-    return prf_numpy(t.astype(int) if t.size == len(y_pred) else np.zeros(len(y_pred)), y_pred)
+def prf_precision_one_when_nothing_predicted(y_true, y_pred):
+    p, r, f = prf_numpy(y_true, y_pred)
+    return (1.0 if not np.any(np.asarray(y_pred) == 1) else p), r, f
 
 
-@pytest.mark.parametrize("answer", [prf_numpy, prf_loop, prf_sklearn])
-def test_precision_recall_f1_accepts_right_answers_written_differently(answer):
-    assert check.precision_recall_f1(answer) is True
+def prf_recall_one_without_positives(y_true, y_pred):
+    p, r, f = prf_numpy(y_true, y_pred)
+    return p, (1.0 if not np.any(np.asarray(y_true) == 1) else r), f
+
+
+def prf_f1_unguarded(y_true, y_pred):
+    p, r, _ = prf_numpy(y_true, y_pred)
+    with np.errstate(all="ignore"):
+        return p, r, np.float64(2 * p * r) / (p + r)
+
+
+def prf_f1_from_counts_unguarded(y_true, y_pred):
+    t, p = np.asarray(y_true) == 1, np.asarray(y_pred) == 1
+    tp, fp, fn = int(np.sum(t & p)), int(np.sum(~t & p)), int(np.sum(t & ~p))
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return precision, recall, 2 * tp / (2 * tp + fp + fn)     # 0 / 0 when nothing is positive
+
+
+def prf_without_asarray(y_true, y_pred):            # `list == 1` is one False, not a mask
+    t, p = y_true == 1, y_pred == 1
+    tp, fp, fn = np.sum(t & p), np.sum(~t & p), np.sum(t & ~p)
+    precision = tp / (tp + fp) if tp + fp > 0 else 0.0
+    recall = tp / (tp + fn) if tp + fn > 0 else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+    return precision, recall, f1
+
+
+def prf_relabels_in_place(y_true, y_pred):          # turns 0/1 labels into -1/+1 in place
+    t, p = np.asarray(y_true), np.asarray(y_pred)
+    out = prf_numpy(t, p)
+    if t.dtype.kind in "iuf":
+        t[t == 0] = -1
+    return out
+
+
+prf_table = table_of([(t, p) for _, t, p in check._prf_fixed_cases()], prf_numpy,
+                     lambda t, p: (0.5, 0.5, 0.5))
 
 
 @pytest.mark.parametrize("answer, message", [
     (None, "`precision_recall_f1` is None"),
     ("0.5", "should be a function; got a str"),
     (stub_for("5.1", "implement `precision_recall_f1(y_true, y_pred)`"),
-     r"^Exercise 5\.1 is yours: implement `precision_recall_f1\(y_true, y_pred\)`"),
+     r"^Exercise 5\.1 is yours: implement `precision_recall_f1\(y_true, y_pred\)`\. Write"),
     (raises_value_error, "raised ValueError: boom"),
+    (prf_sklearn, r"your answer uses `sklearn\.metrics\.precision_recall_fscore_support`"),
+    (prf_keras, r"your answer uses `keras\.metrics\.Precision`"),
     (prf_swapped, "Precision and recall are swapped"),
     (prf_arithmetic_f1, "F1 should be .*That is the arithmetic mean"),
     (prf_class_zero, "numbers for class 0; the positive class is 1"),              # wrong sign
-    (prf_nan_on_zero, r"no positive predicted \(TP = 0, FP = 0, FN = 2\).*NaN.*convention"),
-    (prf_list_equality, "Python lists: turn them into arrays first"),
+    (prf_nan_on_zero, r"every label and prediction 0, .*\(TP = 0, FP = 0, FN = 0\): here "
+                      r"nothing is predicted positive .*precision 0; yours gave nan"),
+    (prf_precision_one_when_nothing_predicted,
+     r"\(TP = 0, FP = 0, FN = 0\): here nothing is predicted positive \(TP \+ FP = 0\), so "
+     r"the lesson's convention makes precision 0; yours gave 1"),
+    (prf_recall_one_without_positives,
+     r"no positive labels \(TP \+ FN = 0\), so the lesson's convention makes recall 0; yours "
+     r"gave 1"),
+    (prf_f1_unguarded, r"precision and recall are both 0, so the lesson's convention makes F1 "
+                       r"0; yours gave nan"),
+    (prf_f1_from_counts_unguarded, "raised ZeroDivisionError"),
+    (prf_without_asarray, "same labels as NumPy arrays give the right numbers: your code does "
+                          "not work when they come as Python lists"),
+    (prf_relabels_in_place, "changed its input `y_true` in place"),
+    (prf_table, RANDOM_CASE),                                                   # lookup table
     (lambda t, p: (0.5, 0.5, 0.5), r"should be \[0\.5"),                            # constant
     (lambda t, p: prf_numpy(t, p)[:2], r"three numbers, \(precision, recall, f1\)"),  # shape
     (lambda t, p: {"precision": 1, "recall": 1, "f1": 1}, "returned a dict"),
@@ -96,19 +206,20 @@ def test_precision_recall_f1_rejects_wrong_answers_specifically(answer, message)
         check.precision_recall_f1(answer)
 
 
-def test_precision_recall_f1_rejects_an_answer_wrong_only_when_nothing_is_predicted():
-    def divides_by_one_when_empty(y_true, y_pred):
+def test_precision_recall_f1_rejects_an_answer_wrong_only_on_random_cases():
+    def right_only_on_small_inputs(y_true, y_pred):
         p, r, f = prf_numpy(y_true, y_pred)
-        return (1.0 if np.sum(np.asarray(y_pred) == 1) == 0 else p), r, f
+        return (p, r, f) if len(y_true) <= 10 or len(y_true) == 200 else (p + 0.25, r, f)
 
-    with pytest.raises(ExerciseFailed, match="with no positive predicted"):
-        check.precision_recall_f1(divides_by_one_when_empty)
+    with pytest.raises(ExerciseFailed, match=RANDOM_CASE):
+        check.precision_recall_f1(right_only_on_small_inputs)
 
 
 def test_reference_prf_matches_sklearn_with_zero_division_0():
     from sklearn.metrics import precision_recall_fscore_support
 
-    for _, y_true, y_pred in check._prf_cases():
+    cases = check._prf_fixed_cases() + list(check._prf_random_cases(np.random.default_rng()))
+    for _, y_true, y_pred in cases:
         p, r, f, _ = precision_recall_fscore_support(
             np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int), average="binary",
             zero_division=0)
@@ -135,21 +246,81 @@ def confusion_bincount(y_true, y_pred, k):
     return np.bincount(t * k + p, minlength=k * k).reshape(k, k).astype(float)
 
 
-@pytest.mark.parametrize("answer", [confusion_add_at, confusion_loops, confusion_bincount])
+def confusion_one_hot(y_true, y_pred, k):
+    eye = np.eye(k, dtype="float32")
+    return eye[np.asarray(y_true, dtype=int)].T @ eye[np.asarray(y_pred, dtype=int)]
+
+
+@pytest.mark.parametrize("answer", [confusion_add_at, confusion_loops, confusion_bincount,
+                                    confusion_one_hot])
 def test_confusion_matrix_accepts_right_answers_written_differently(answer):
     assert check.confusion_matrix(answer) is True
+
+
+def confusion_sklearn(y_true, y_pred, k):
+    import sklearn.metrics
+
+    return sklearn.metrics.confusion_matrix(y_true, y_pred, labels=range(k))
+
+
+def confusion_sklearn_renamed(y_true, y_pred, k):
+    from sklearn.metrics import confusion_matrix as sk_confusion
+
+    return sk_confusion(y_true, y_pred, labels=list(range(k)))
+
+
+def confusion_tensorflow(y_true, y_pred, k):
+    import tensorflow as tf
+
+    return tf.math.confusion_matrix(y_true, y_pred, num_classes=k).numpy()
+
+
+def confusion_fancy_index(y_true, y_pred, k):     # adds once per distinct (t, p) pair
+    m = np.zeros((k, k), dtype=int)
+    m[np.asarray(y_true).astype(int), np.asarray(y_pred).astype(int)] += 1
+    return m
+
+
+def confusion_present_classes(y_true, y_pred, k):  # one row per class that occurs
+    classes = np.unique(np.concatenate([np.asarray(y_true), np.asarray(y_pred)]))
+    index = {c: i for i, c in enumerate(classes.tolist())}
+    m = np.zeros((len(classes), len(classes)), dtype=int)
+    for t, p in zip(y_true, y_pred):
+        m[index[t], index[p]] += 1
+    return m
+
+
+def confusion_pops(y_true, y_pred, k):            # empties the caller's lists
+    if not isinstance(y_true, list):
+        return confusion_add_at(y_true, y_pred, k)
+    m = np.zeros((k, k), dtype=int)
+    while y_true:
+        m[int(y_true.pop()), int(y_pred.pop())] += 1
+    return m
+
+
+confusion_table = table_of([(t, p, k) for _, t, p, k in check._confusion_fixed_cases()],
+                           confusion_add_at, lambda t, p, k: np.eye(k, dtype=int))
 
 
 @pytest.mark.parametrize("answer, message", [
     (None, "`confusion_matrix` is None"),
     (np.eye(3), "should be a function; got a ndarray"),
     (stub_for("5.2", "implement `confusion_matrix(y_true, y_pred, k)`"),
-     r"^Exercise 5\.2 is yours: implement `confusion_matrix\(y_true, y_pred, k\)`"),
+     r"^Exercise 5\.2 is yours: implement `confusion_matrix\(y_true, y_pred, k\)`\. Write"),
     (raises_value_error, "raised ValueError: boom"),
+    (confusion_sklearn, r"your answer uses `sklearn\.metrics\.confusion_matrix`, which is "
+                        r"sklearn\.metrics\.confusion_matrix"),
+    (confusion_sklearn_renamed, r"your answer uses `sklearn\.metrics\.confusion_matrix`"),
+    (confusion_tensorflow, r"your answer uses `tf\.math\.confusion_matrix`"),
+    (confusion_fancy_index, r"every entry of yours is 0 or 1, but several examples fall into "
+                            r"the same cell"),
+    (confusion_present_classes, r"shape \(4, 4\), one row and one column per class 0\.\.3, "
+                                r"even for classes that never occur"),
+    (confusion_pops, "changed its input `y_true` in place"),
+    (confusion_table, RANDOM_CASE),                                             # lookup table
     (lambda t, p, k: confusion_add_at(p, t, k), "is transposed: rows are the true classes"),
-    (lambda t, p, k: confusion_add_at(t, p, k + 1), r"should have shape \(10, 10\)"),  # off by one
-    (lambda t, p, k: confusion_add_at(t, p, int(max(max(t), max(p))) + 1),
-     r"shape \(4, 4\), one row and one column per class 0\.\.3, even for classes that never"),
+    (lambda t, p, k: confusion_add_at(t, p, k + 1), r"should have shape \(10, 10\)"),  # off by 1
     (lambda t, p, k: np.ones((k, k)), "should add up to 300"),                        # constant
     (lambda t, p, k: confusion_add_at(t, p, k) / len(t), "whole-number counts"),
     (lambda t, p, k: confusion_add_at(t, p, k).ravel(), r"should have shape \(10, 10\)"),
@@ -180,9 +351,24 @@ def threshold_by_sorting(y_true, scores, target):
 def threshold_by_roc_curve(y_true, scores, target):
     from sklearn.metrics import roc_curve
 
-    _, tpr, thresholds = roc_curve(np.asarray(y_true, dtype=int), scores,
-                                   drop_intermediate=False)
+    with warnings.catch_warnings():         # a random case may have no negatives at all
+        warnings.simplefilter("ignore")
+        _, tpr, thresholds = roc_curve(np.asarray(y_true, dtype=int), scores,
+                                       drop_intermediate=False)
     return thresholds[np.argmax(tpr >= target)]
+
+
+def threshold_by_counting(y_true, scores, target):   # a loop over the positives, counting
+    positives = sorted((s for s, y in zip(scores, y_true) if y == 1), reverse=True)
+    for caught, score in enumerate(positives, start=1):
+        if caught / len(positives) >= target:
+            return np.float32(score) if isinstance(score, np.float32) else score
+
+
+@pytest.mark.parametrize("answer", [threshold_by_search, threshold_by_sorting,
+                                    threshold_by_roc_curve, threshold_by_counting])
+def test_threshold_for_recall_accepts_right_answers_written_differently(answer):
+    assert check.threshold_for_recall(answer) is True
 
 
 def threshold_strict(y_true, scores, target):
@@ -192,10 +378,37 @@ def threshold_strict(y_true, scores, target):
             return t
 
 
-@pytest.mark.parametrize("answer", [threshold_by_search, threshold_by_sorting,
-                                    threshold_by_roc_curve])
-def test_threshold_for_recall_accepts_right_answers_written_differently(answer):
-    assert check.threshold_for_recall(answer) is True
+def threshold_recall_above_target(y_true, scores, target):   # > target, not >= target
+    y_true, scores = np.asarray(y_true), np.asarray(scores)
+    for t in sorted(set(scores.tolist()), reverse=True):
+        if np.mean(scores[y_true == 1] >= t) > target:
+            return t
+    return float(np.min(scores))
+
+
+def threshold_unique_positives(y_true, scores, target):   # ties among positives counted once
+    positives = np.asarray(scores)[np.asarray(y_true) == 1]
+    distinct = np.unique(positives)[::-1]
+    needed = math.ceil(target * len(positives))
+    return distinct[min(needed, len(distinct)) - 1]
+
+
+def threshold_masks_in_place(y_true, scores, target):     # hides the negatives in `scores`
+    scores = np.asarray(scores)
+    if scores.dtype.kind == "f":
+        scores[np.asarray(y_true) != 1] = -np.inf
+    return threshold_by_search(y_true, scores, target)
+
+
+def threshold_recall_over_everyone(y_true, scores, target):
+    scores = np.asarray(scores)
+    for t in sorted(set(scores.tolist()), reverse=True):
+        if np.mean(scores >= t) >= target:
+            return t
+
+
+threshold_table = table_of([(y, s, t) for _, y, s, t in check._threshold_fixed_cases()],
+                           threshold_by_search, lambda y, s, t: float(np.max(s)))
 
 
 @pytest.mark.parametrize("answer, message", [
@@ -204,14 +417,21 @@ def test_threshold_for_recall_accepts_right_answers_written_differently(answer):
     (stub_for("5.3", "implement `threshold_for_recall(y_true, scores, target)`"),
      r"^Exercise 5\.3 is yours: implement `threshold_for_recall\(y_true, scores, target\)`"),
     (raises_value_error, "raised ValueError: boom"),
-    (threshold_strict, r"counts as positive \(`scores >= threshold`\)"),
+    (threshold_strict, r"400 scores.*positives that score exactly .* count as predicted "
+                       r"positive, and that is enough"),
+    (threshold_unique_positives, "Yours reaches the target"),
+    (threshold_recall_above_target, r"At 0\.5 the recall is exactly the target, 0\.75, and "
+                                    r"reaching the target is enough"),
+    (threshold_masks_in_place, "changed its input `scores` in place"),
+    (threshold_recall_over_everyone, "should be"),
+    (threshold_table, RANDOM_CASE),                                             # lookup table
     (lambda y, s, t: np.min(np.asarray(s)[np.asarray(y) == 1]),                     # lowest
-     "Return the highest threshold that reaches the target"),
+     "Yours reaches the target .* does too, and it is higher"),
     (lambda y, s, t: np.sort(np.asarray(s)[np.asarray(y) == 1])[::-1][               # off by one
         max(math.ceil(t * int(np.sum(np.asarray(y) == 1))) - 2, 0)],
-     r"below the target 90%: the threshold is too high"),
+     r"catches only .* below the target 0\.9: the threshold is too high"),
     (lambda y, s, t: 0.5, "should be"),                                               # constant
-    (lambda y, s, t: -threshold_by_search(y, s, t), "Return the highest"),            # wrong sign
+    (lambda y, s, t: -threshold_by_search(y, s, t), "and it is higher"),              # wrong sign
     (lambda y, s, t: np.array([threshold_by_search(y, s, t)] * 2),
      r"single number; got shape \(2,\)"),
     (lambda y, s, t: None, "did you forget a `return`"),
@@ -223,11 +443,23 @@ def test_threshold_for_recall_rejects_wrong_answers_specifically(answer, message
         check.threshold_for_recall(answer)
 
 
+def test_threshold_for_recall_reaching_the_target_exactly_is_enough():
+    """With 4 positives and target 0.75, recall 3/4 reaches it: the threshold is the third
+    positive's score, not the fourth's."""
+    [case] = [c for c in check._threshold_fixed_cases() if c[0] == "a negative scores highest"]
+    _, y, s, target = case
+    assert check._reference_threshold(y, s, target) == 0.5
+    assert threshold_strict(y, s, target) != 0.5
+
+
 def test_threshold_cases_agree_with_the_counting_formula():
     """ceil(target · P) must not be fooled by rounding in any case the checker uses."""
-    for _, y_true, scores, target in check._threshold_cases():
-        assert threshold_by_sorting(y_true, scores, target) == \
-            check._reference_threshold(y_true, scores, target)
+    rng = np.random.default_rng()
+    for _ in range(50):
+        cases = check._threshold_fixed_cases() + list(check._threshold_random_cases(rng))
+        for _, y_true, scores, target in cases:
+            assert threshold_by_sorting(y_true, scores, target) == \
+                check._reference_threshold(y_true, scores, target)
 
 
 # Exercise 5.4: l2_penalty(weights, lam) ----------------------------------------------------
@@ -254,19 +486,51 @@ def test_l2_penalty_accepts_right_answers_written_differently(answer):
     assert check.l2_penalty(answer) is True
 
 
+def l2_keras(weights, lam):
+    from helpers.startup import import_keras
+
+    keras = import_keras()
+    return sum(float(keras.regularizers.L2(lam)(np.asarray(w, "float32"))) for w in weights)
+
+
+def l2_squares_in_place(weights, lam):            # np.square(w, out=w) "to save memory"
+    total = 0.0
+    for w in weights:
+        if isinstance(w, np.ndarray):
+            total += float(np.sum(np.square(w, out=w)))
+        else:
+            total += float(np.sum(np.square(np.asarray(w))))
+    return lam * total
+
+
+def l2_empty_crashes(weights, lam):
+    flat = np.concatenate([np.ravel(w) for w in weights])
+    return lam * float(np.sum(flat ** 2))
+
+
+l2_table = table_of([(w, lam) for _, w, lam in check._l2_fixed_cases()], l2_numpy,
+                    lambda w, lam: 0.01)
+
+
 @pytest.mark.parametrize("answer, message", [
     (None, "`l2_penalty` is None"),
     ([0.1], "should be a function; got a list"),
     (stub_for("5.4", "implement `l2_penalty(weights, lam)`"),
      r"^Exercise 5\.4 is yours: implement `l2_penalty\(weights, lam\)`"),
     (raises_value_error, "raised ValueError: boom"),
-    (lambda w, lam: l2_numpy(w, lam) / 2, "no factor 1/2"),
+    (l2_keras, r"your answer uses `keras\.regularizers\.L2`"),
+    (l2_squares_in_place, "changed its input `weights` in place"),
+    (l2_empty_crashes, r"raised ValueError: need at least one array"),
+    (l2_table, RANDOM_CASE),                                                    # lookup table
+    (lambda w, lam: l2_numpy(w, lam) / 2, "exactly half of it; Keras' L2 has no factor 1/2"),
     (lambda w, lam: sum(np.sum(np.square(np.asarray(x))) for x in w), "without lam"),
     (lambda w, lam: lam * np.sqrt(sum(np.sum(np.square(np.asarray(x))) for x in w)),
-     "a square root"),
+     "the square root of the sum of squares"),
     (lambda w, lam: lam * np.sum(np.square(w[0])), "counts only the first array"),
-    (lambda w, lam: lam * sum(np.sum(np.asarray(x)) for x in w), "Square each weight"),  # sign
-    (lambda w, lam: lam * sum(np.mean(np.square(np.asarray(x))) for x in w), "do not average"),
+    (lambda w, lam: lam * sum(np.sum(np.asarray(x)) for x in w),                    # sign lost
+     "sum of the weights themselves, not of their squares"),
+    (lambda w, lam: lam * sum(np.mean(np.square(np.asarray(x))) for x in w),
+     "averages the squares of each array"),
     (lambda w, lam: 0.1, "should be"),                                                 # constant
     (lambda w, lam: np.array([np.sum(np.square(np.asarray(x))) * lam for x in w]),
      r"single number; got shape \(4,\)"),
@@ -277,18 +541,21 @@ def test_l2_penalty_rejects_wrong_answers_specifically(answer, message):
         check.l2_penalty(answer)
 
 
+def test_l2_penalty_rejects_half_precision_sums():
+    def l2_float16(weights, lam):                  # loses digits on large or many weights
+        return lam * sum(float(np.sum(np.square(np.asarray(w, dtype="float16")),
+                                      dtype="float16")) for w in weights)
+
+    with pytest.raises(ExerciseFailed, match="should be"):
+        check.l2_penalty(l2_float16)
+
+
 def test_l2_reference_matches_keras_regularizer():
     from helpers.startup import import_keras
 
     keras = import_keras()
-    for _, weights, lam in check._l2_cases():
+    cases = check._l2_fixed_cases() + list(check._l2_random_cases(np.random.default_rng()))
+    for _, weights, lam in cases:
         regularizer = keras.regularizers.L2(lam)
         keras_total = sum(float(regularizer(np.asarray(w, "float32"))) for w in weights)
         assert np.isclose(keras_total, check._reference_l2(weights, lam), rtol=1e-5)
-
-
-def test_stub_message_names_the_exercise_once():
-    with pytest.raises(ExerciseFailed) as info:
-        check.l2_penalty(stub_for("5.4", "implement `l2_penalty(weights, lam)`"))
-    assert str(info.value).startswith("Exercise 5.4 is yours: implement `l2_penalty(weights, "
-                                      "lam)`.")
