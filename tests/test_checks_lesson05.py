@@ -309,8 +309,8 @@ confusion_table = table_of([(t, p, k) for _, t, p, k in check._confusion_fixed_c
     (stub_for("5.2", "implement `confusion_matrix(y_true, y_pred, k)`"),
      r"^Exercise 5\.2 is yours: implement `confusion_matrix\(y_true, y_pred, k\)`\. Write"),
     (raises_value_error, "raised ValueError: boom"),
-    (confusion_sklearn, r"your answer uses `sklearn\.metrics\.confusion_matrix`, which is "
-                        r"sklearn\.metrics\.confusion_matrix"),
+    (confusion_sklearn, r"your answer uses `sklearn\.metrics\.confusion_matrix`, the "
+                        r"library's own version"),
     (confusion_sklearn_renamed, r"your answer uses `sklearn\.metrics\.confusion_matrix`"),
     (confusion_tensorflow, r"your answer uses `tf\.math\.confusion_matrix`"),
     (confusion_fancy_index, r"every entry of yours is 0 or 1, but several examples fall into "

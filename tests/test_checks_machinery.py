@@ -315,6 +315,36 @@ def test_call_passes_keyword_arguments_and_reports_them():
         call(lambda x, lr: (_ for _ in ()).throw(ValueError("bad")), 1, lr=0.1, name="f")
 
 
+def test_one_mistake_names_a_mistake_only_when_it_alone_matches():
+    same = lambda a, b: a == b  # noqa: E731
+    mistakes = [(4, "you added"), (4, "you added again"), (6, "you multiplied"), (9, "other")]
+    assert checks.one_mistake(6, mistakes, same) == "you multiplied"
+    assert checks.one_mistake(4, mistakes, same) is None  # two different explanations
+    assert checks.one_mistake(7, mistakes, same) is None
+
+
+def test_diagnose_ignores_mistakes_that_give_the_right_result_here():
+    same = lambda a, b: a == b  # noqa: E731
+    mistakes = [(5, "you forgot the bias"), (8, "you doubled")]
+    checks.diagnose(5, 5, mistakes, same)  # right: nothing to say
+    checks.diagnose(3, 5, mistakes, same)  # wrong, but no known mistake: the caller speaks
+    with pytest.raises(Reject, match="you doubled"):
+        checks.diagnose(8, 5, mistakes, same)
+    # Within a tolerance of 1, "off by half" gives the right result here, so it explains
+    # nothing, and "doubled" alone matches 6.5.
+    near = lambda a, b: abs(a - b) <= 1  # noqa: E731
+    with pytest.raises(Reject, match="you doubled"):
+        checks.diagnose(6.5, 5, [(5.5, "off by half"), (7, "you doubled")], near)
+
+
+def test_expect_frequencies_names_outcomes_and_returns_the_p_value():
+    counts = np.array([500, 480, 20])
+    with pytest.raises(Reject, match=r"outcome shift \+1 came up 20 times"):
+        expect_frequencies(counts, np.full(3, 1 / 3), "the shifts",
+                           labels=["shift -1", "shift 0", "shift +1"])
+    assert 0.01 < expect_frequencies([330, 340, 330], np.full(3, 1 / 3), "draws") <= 1
+
+
 def test_expect_frequencies_passes_fair_counts_and_rejects_skewed_ones():
     rng = np.random.default_rng(0)
     fair = np.bincount(rng.integers(0, 5, size=5000), minlength=5)

@@ -200,11 +200,10 @@ def _refuse_library(answer, forbid):
     leaves = {name.rsplit(".", 1)[-1]: name for name in forbid}
     found = library_calls(answer, leaves)
     if found:
-        used, meant = found
-        raise Reject(f"your answer uses `{used}`, which is {meant} itself: the library's version "
-                     "of what this exercise asks you to write. It is a fine tool elsewhere; "
-                     "here, write that part yourself (NumPy's basic operations are fine), then "
-                     "compare your result with it if you like.")
+        raise Reject(f"your answer uses `{found[0]}`, the library's own version of what this "
+                     "exercise asks you to write. It is a fine tool elsewhere; here, write "
+                     "that part yourself (NumPy's basic operations are fine), then compare "
+                     "your result with it if you like.")
 
 
 def library_calls(answer, leaves, _seen=None):
@@ -477,11 +476,35 @@ def expect_equal(actual, expected, what, given=None):
                      f"{expected[i].item()}, yours gave {actual[i].item()}.")
 
 
-def expect_frequencies(counts, probabilities, what, false_alarm=FALSE_ALARM):
+def one_mistake(actual, mistakes, same):
+    """The message of the one known mistake whose result `actual` is, or None.
+
+    `mistakes`: (what the mistake gives on this input, message) pairs; `same(a, b)` compares
+    two results. None when no mistake matches or mistakes with different messages do: naming
+    a wrong guess is worse than naming none.
+    """
+    found = {message for result, message in mistakes if same(actual, result)}
+    return found.pop() if len(found) == 1 else None
+
+
+def diagnose(actual, right, mistakes, same):
+    """Reject with a known mistake's message when `actual` is not `right` but is what that one
+    mistake gives (mistakes that give the right result on this input are left out); else
+    return, and the caller's neutral "should be X, yours gave Y" speaks."""
+    if same(actual, right):
+        return
+    named = one_mistake(actual, [(result, message) for result, message in mistakes
+                                 if not same(right, result)], same)
+    if named:
+        raise Reject(named)
+
+
+def expect_frequencies(counts, probabilities, what, false_alarm=FALSE_ALARM, labels=None):
     """Reject unless `counts` (observed, one per outcome) fit `probabilities` by a chi-square
     goodness-of-fit test; a right answer is rejected with probability `false_alarm`.
 
-    Needs an expected count of at least 5 per outcome for the test to be valid.
+    `labels` names the outcomes in the message (default: their index). Needs an expected
+    count of at least 5 per outcome for the test to be valid. Returns the p-value.
     """
     from scipy import stats
 
@@ -492,7 +515,9 @@ def expect_frequencies(counts, probabilities, what, false_alarm=FALSE_ALARM):
     p = float(stats.chisquare(counts, expected).pvalue)
     if p < false_alarm:
         worst = int(np.argmax(np.abs(counts - expected) / np.sqrt(expected)))
-        raise Reject(f"{what} are not spread as they should be: outcome {worst} came up "
+        name = labels[worst] if labels is not None else worst
+        raise Reject(f"{what} are not spread as they should be: outcome {name} came up "
                      f"{int(counts[worst])} times where about {expected[worst]:.0f} were "
                      f"expected (chi-square p = {p:.1e}; a right answer gets p below "
                      f"{false_alarm:g} once in {1 / false_alarm:,.0f} checks).")
+    return p

@@ -18,19 +18,9 @@ from helpers.checks import (
     expect_finite,
     expect_shape,
     need_callable,
+    one_mistake,
     short,
 )
-
-
-def _the_one_slip(got, candidates, close):
-    """The message of the only candidate slip whose result `got` matches, else None.
-
-    `candidates`: (result the slip produces, message). A diagnosis is given only when the
-    answer's output equals what that one slip produces; two matches are ambiguous.
-    """
-    found = [message for value, message in candidates if close(got, value)]
-    return found[0] if len(found) == 1 else None
-
 
 # Exercise 0.1 ------------------------------------------------------------------------------
 
@@ -69,7 +59,7 @@ def _flop_hint(got, m, k, n):
                                     "integer overflowed. Compute with Python integers (or "
                                     "64-bit ones)."))
     candidates = [(v, text) for v, text in candidates if v != want]
-    found = _the_one_slip(got, candidates, lambda a, b: a == b)
+    found = one_mistake(got, candidates, lambda a, b: a == b)
     return found or ""
 
 
@@ -146,7 +136,7 @@ def _standardize_hint(got, x):
             ((x64 - x64.mean(axis=0)) / x64.var(axis=0),
              "you divided by the column variances, not the standard deviations."),
         ]
-    found = _the_one_slip(got, candidates, close)
+    found = one_mistake(got, candidates, close)
     if found:
         return found
     means, stds = got.mean(axis=0), got.std(axis=0)
@@ -208,7 +198,7 @@ def _squared_distances(a, b):
 def _distance_hint(got, want, a, b, close):
     """Name the slip when `got` matches exactly one known wrong variant, else point at one
     entry."""
-    found = _the_one_slip(got, [
+    found = one_mistake(got, [
         (np.sqrt(want), "these are distances; the task asks for squared distances."),
         (-want, "the sign is flipped: a squared distance is never negative."),
         (want.T, "your matrix is the transpose of the right one: row i should belong to "

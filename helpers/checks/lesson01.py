@@ -20,22 +20,13 @@ from helpers.checks import (
     expect_finite,
     expect_shape,
     need_callable,
+    one_mistake,
     short,
 )
 
 
 def _fmt_point(v):
     return "(" + ", ".join(f"{float(a):.3g}" for a in np.ravel(v)) + ")"
-
-
-def _the_one_slip(got, candidates, close):
-    """The message of the only candidate slip whose result `got` matches, else None.
-
-    `candidates`: (result the slip produces, message). A diagnosis is given only when the
-    answer's output equals what that one slip produces; two matches are ambiguous.
-    """
-    found = [message for value, message in candidates if close(got, value)]
-    return found[0] if len(found) == 1 else None
 
 
 def _integer_labels(value, n, what, allowed=None):
@@ -204,7 +195,7 @@ def _accuracy_hint(got, want, y_true, y_pred):
                                "probabilities, and a row's label is its highest-scoring "
                                "class."))
     candidates = [(v, text) for v, text in candidates if not np.isclose(v, want, atol=1e-6)]
-    return _the_one_slip(got, candidates,
+    return one_mistake(got, candidates,
                          lambda a, b: bool(np.isclose(a, b, rtol=0, atol=1e-6))) or ""
 
 
@@ -389,7 +380,7 @@ def _standardize_hint(got, part, data, train, test):
         candidates.append((_scaled(data, _stats(train, ddof=1)),
                            f"{part} is off by the factor √(n/(n-1)): the task uses np.std's "
                            "default (ddof=0, divide by n), not ddof=1."))
-    return _the_one_slip(got, candidates, _close)
+    return one_mistake(got, candidates, _close)
 
 
 @exercise("1.3", forbid=("sklearn.preprocessing.StandardScaler",

@@ -21,6 +21,7 @@ from helpers.checks import (
     as_array,
     as_number,
     call,
+    diagnose,
     exercise,
     expect_close,
     expect_finite,
@@ -38,15 +39,8 @@ def _matches(actual, variant, rtol=1e-4, atol=1e-6):
 
 
 def _diagnose(actual, right, mistakes, rtol=1e-4, atol=1e-6, same=_matches):
-    """When `actual` is not `right`: Reject with a mistake's message, if `actual` equals what
-    that mistake produces here and no mistake with another message produces it too. Otherwise
-    return, and the caller's neutral comparison speaks."""
-    if same(actual, right, rtol, atol):
-        return
-    hits = {message for variant, message in mistakes
-            if same(actual, variant, rtol, atol) and not same(right, variant, rtol, atol)}
-    if len(hits) == 1:
-        raise Reject(hits.pop())
+    """`diagnose` (the kit's) with this lesson's comparison."""
+    diagnose(actual, right, mistakes, lambda a, b: same(a, b, rtol, atol))
 
 
 def _log_uniform_int(rng, low, high):

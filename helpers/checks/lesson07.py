@@ -22,6 +22,7 @@ from helpers.checks import (
     as_array,
     as_number,
     call,
+    diagnose,
     exercise,
     expect_close,
     expect_finite,
@@ -51,14 +52,8 @@ def _matches(actual, variant, rtol=RTOL, atol=ATOL):
 
 
 def _diagnose(actual, right, mistakes, rtol=RTOL, atol=ATOL):
-    """When `actual` is not `right`: Reject with a mistake's message, if `actual` equals what
-    that mistake produces and no mistake with another message produces it too."""
-    if _matches(actual, right, rtol, atol):
-        return
-    hits = {message for variant, message in mistakes
-            if _matches(actual, variant, rtol, atol) and not _matches(right, variant, rtol, atol)}
-    if len(hits) == 1:
-        raise Reject(hits.pop())
+    """`diagnose` (the kit's) with this lesson's comparison."""
+    diagnose(actual, right, mistakes, lambda a, b: _matches(a, b, rtol, atol))
 
 
 def _formula_mistake(results, mistakes):
