@@ -559,3 +559,18 @@ def test_l2_reference_matches_keras_regularizer():
         regularizer = keras.regularizers.L2(lam)
         keras_total = sum(float(regularizer(np.asarray(w, "float32"))) for w in weights)
         assert np.isclose(keras_total, check._reference_l2(weights, lam), rtol=1e-5)
+
+
+def test_l2_penalty_rejects_keras_lowercase_l2_but_not_a_variable_named_l2():
+    def with_keras(weights, lam):
+        import keras
+
+        return sum(float(keras.regularizers.l2(lam)(w)) for w in weights)
+
+    def own_l2(weights, lam):
+        l2 = sum(float(np.sum(np.square(np.asarray(w, dtype=float)))) for w in weights)
+        return lam * l2
+
+    with pytest.raises(ExerciseFailed, match=r"your answer uses `keras\.regularizers\.l2`"):
+        check.l2_penalty(with_keras)
+    assert check.l2_penalty(own_l2) is True

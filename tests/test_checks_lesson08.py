@@ -581,3 +581,13 @@ def test_random_shift_independence_tests_see_both_pairings_of_neighbours():
 
     with pytest.raises(ExerciseFailed, match=r"neighbouring images \(images 0 and 1"):
         check.random_shift(shift_in_pairs_from_zero)
+
+
+def test_random_shift_rejects_scipy_ndimage_shift_but_not_a_variable_named_shift():
+    def with_scipy(images, max_shift, seed):
+        from scipy import ndimage
+
+        return np.stack([ndimage.shift(im, (1, 0), order=0) for im in images])
+
+    with pytest.raises(ExerciseFailed, match=r"your answer uses `ndimage\.shift`"):
+        check.random_shift(with_scipy)

@@ -434,7 +434,7 @@ def _l2_random_cases(rng):
                "(a random case)", weights, lam)
 
 
-@exercise("5.4", forbid=("keras.regularizers.L2",))
+@exercise("5.4", forbid=("keras.regularizers.L2", "keras.regularizers.l2"))
 def l2_penalty(answer, rng):
     """Compared with keras.regularizers.L2 on edge cases (lam = 0, an empty list, tuples, nested
     lists), then random arrays of random shapes, scales and dtypes."""
