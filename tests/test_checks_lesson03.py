@@ -4,44 +4,16 @@ rejected with a message that names the mistake, odd answers get a verdict, not a
 
 import numpy as np
 import pytest
-from answers import raises_value_error, stub_for
+from answers import lookup_table, raises_value_error, stub_for
 
 from helpers.checks import ExerciseFailed
 from helpers.checks import lesson03 as check
+from helpers.startup import import_keras, import_tensorflow
 
 
 def rejects(checker, answer, match):
     with pytest.raises(ExerciseFailed, match=match):
         checker(answer)
-
-
-def key(value):
-    """A hashable key for the arguments of a call (functions are all alike)."""
-    if isinstance(value, np.ndarray):
-        return ("array", value.shape, value.tobytes())
-    if isinstance(value, (list, tuple)):
-        return tuple(key(v) for v in value)
-    if callable(value):
-        return "function"
-    return repr(value)
-
-
-def lookup_table(checker, right):
-    """An answer that knows the result of every case `checker` showed `right` once (fixed
-    edge cases and one draw of random ones), and nothing else."""
-    table = {}
-
-    def recording(*args):
-        out = right(*args)
-        table[key(args)] = out
-        return out
-
-    assert checker(recording) is True
-
-    def lookup(*args):
-        return table.get(key(args))
-
-    return lookup
 
 
 # References the tests build answers from ------------------------------------------------------
@@ -101,7 +73,7 @@ def test_sigmoid_backward_accepts_plain_numpy():
 
 
 def test_sigmoid_backward_accepts_tanh_form_lists_loops_float32_and_tensorflow():
-    tf = pytest.importorskip("tensorflow")
+    tf = import_tensorflow()
 
     def via_tanh(z, upstream):
         s = 0.5 * (1 + np.tanh(z / 2))
@@ -185,7 +157,7 @@ def test_sigmoid_backward_rejects_a_lookup_table_of_earlier_cases():
 
 
 def test_sigmoid_backward_rejects_gradient_tape():
-    tf = pytest.importorskip("tensorflow")
+    tf = import_tensorflow()
 
     def with_tape(z, upstream):
         zt = tf.Variable(z)
@@ -325,7 +297,7 @@ def test_dense_backward_rejects_a_lookup_table_of_earlier_cases():
 
 
 def test_dense_backward_rejects_gradient_tape():
-    tf = pytest.importorskip("tensorflow")
+    tf = import_tensorflow()
 
     def with_tape(x, w, upstream):
         xv, wv = tf.Variable(x), tf.Variable(w)
@@ -384,7 +356,7 @@ def test_softmax_grad_accepts_right_answers_written_differently():
 
 
 def test_softmax_grad_accepts_keras_ops():
-    keras = pytest.importorskip("keras")
+    keras = import_keras()
 
     def with_keras(logits, y):
         probs = keras.ops.softmax(keras.ops.convert_to_tensor(logits), axis=-1)
@@ -477,7 +449,7 @@ def test_softmax_grad_rejects_a_lookup_table_of_earlier_cases():
 
 
 def test_softmax_grad_rejects_gradient_tape_on_a_library_loss():
-    tf = pytest.importorskip("tensorflow")
+    tf = import_tensorflow()
 
     def with_tape(logits, y):
         z = tf.Variable(logits)

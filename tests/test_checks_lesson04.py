@@ -3,7 +3,7 @@ with a specific message, odd answers get a verdict rather than a crash."""
 
 import numpy as np
 import pytest
-from answers import raises_value_error, stub_for
+from answers import lookup_table, raises_value_error, stub_for
 
 from helpers.checks import ExerciseFailed
 from helpers.checks import lesson04 as check
@@ -15,32 +15,6 @@ keras = import_keras()
 def rejects(checker, answer, match):
     with pytest.raises(ExerciseFailed, match=match):
         checker(answer)
-
-
-def key(value):
-    if isinstance(value, np.ndarray):
-        return ("array", value.shape, value.tobytes())
-    if isinstance(value, (list, tuple)):
-        return tuple(key(v) for v in value)
-    return repr(value)
-
-
-def lookup_table(checker, right):
-    """An answer that knows the result of every case `checker` showed `right` once (fixed
-    edge cases and one draw of random ones), and nothing else."""
-    table = {}
-
-    def recording(*args):
-        out = right(*args)
-        table[key(args)] = out
-        return out
-
-    assert checker(recording) is True
-
-    def lookup(*args):
-        return table.get(key(args))
-
-    return lookup
 
 
 # Exercise 4.1: count_dense_params(sizes) -----------------------------------------------------

@@ -10,32 +10,12 @@ import warnings
 
 import numpy as np
 import pytest
-from answers import raises_value_error, stub_for
+from answers import raises_value_error, stub_for, table_of
 
 from helpers.checks import ExerciseFailed
 from helpers.checks import lesson05 as check
 
 RANDOM_CASE = r"\(a random case\).*\[Cases drawn at random with seed \d+"
-
-
-def _key(value):
-    if isinstance(value, np.ndarray):
-        return ("array", value.shape, value.dtype.str, value.tobytes())
-    if isinstance(value, (list, tuple)):
-        return (type(value).__name__, tuple(_key(v) for v in value))
-    return repr(value)
-
-
-def table_of(inputs, right, otherwise):
-    """A lookup-table answer: right on the given inputs (the fixed cases a learner has seen in
-    earlier messages), `otherwise(*args)` elsewhere."""
-    table = {_key(args): right(*args) for args in inputs}
-
-    def lookup(*args):
-        key = _key(args)
-        return table[key] if key in table else otherwise(*args)
-
-    return lookup
 
 
 def test_stub_message_names_the_exercise_once_and_relays_the_stubs_text():

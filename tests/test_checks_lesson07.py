@@ -8,28 +8,21 @@ import math
 import numpy as np
 import pytest
 import scipy.ndimage
-from answers import raises_value_error, stub_for
+from answers import args_key, raises_value_error, stub_for
 from scipy import signal
 
 from helpers.checks import ExerciseFailed
 from helpers.checks import lesson07 as check
+from helpers.startup import import_keras, import_tensorflow
 
-keras = pytest.importorskip("keras")
-tf = pytest.importorskip("tensorflow")
+keras = import_keras()
+tf = import_tensorflow()
 
 
 def rejects(checker, answer, match):
     with pytest.raises(ExerciseFailed, match=match) as info:
         checker(answer)
     return str(info.value)
-
-
-def key(value):
-    if isinstance(value, np.ndarray):
-        return value.shape, value.tobytes()
-    if isinstance(value, (list, tuple)):
-        return tuple(key(v) for v in value)
-    return repr(value)
 
 
 # Exercise 7.1: conv_output_size(n, k, stride, padding) ---------------------------------------
@@ -250,21 +243,21 @@ def test_conv2d_single_rejects_wrong_answers_specifically(answer, message):
 
 
 def test_conv2d_single_rejects_a_table_of_the_fixed_cases():
-    table = {key((image, kernel)): xcorr(image, kernel)
+    table = {args_key((image, kernel)): xcorr(image, kernel)
              for _, image, kernel in check._correlation_cases()}
 
     def lookup(image, kernel):
         out = np.zeros((image.shape[0] - kernel.shape[0] + 1, image.shape[1] - kernel.shape[1] + 1))
-        return table.get(key((image, kernel)), out)
+        return table.get(args_key((image, kernel)), out)
     message = rejects(check.conv2d_single, lookup, match=r"random \d+×\d+ image.*is wrong at")
     assert "seed" in message
 
 
 def test_conv2d_single_flip_is_caught_on_random_cases_alone():
-    fixed = {key(image) for _, image, _ in check._correlation_cases()}
+    fixed = {args_key(image) for _, image, _ in check._correlation_cases()}
 
     def answer(image, kernel):
-        return xcorr(image, kernel if key(image) in fixed else kernel[::-1, ::-1])
+        return xcorr(image, kernel if args_key(image) in fixed else kernel[::-1, ::-1])
     rejects(check.conv2d_single, answer, match=r"random .*flipped the kernel \(rows and columns\)")
 
 
@@ -393,10 +386,11 @@ def test_max_pool2d_rejects_wrong_answers_specifically(answer, message):
 
 
 def test_max_pool2d_rejects_a_table_of_the_fixed_cases():
-    table = {key((x, size)): reshape_pool(x, size) for _, x, size in check._pool_cases()}
+    table = {args_key((x, size)): reshape_pool(x, size) for _, x, size in check._pool_cases()}
 
     def lookup(x, size):
-        return table.get(key((x, size)), np.full((x.shape[0] // size, x.shape[1] // size), 7.0))
+        return table.get(args_key((x, size)),
+                         np.full((x.shape[0] // size, x.shape[1] // size), 7.0))
     message = rejects(check.max_pool2d, lookup, match=r"random \d+×\d+ array.*is wrong at index")
     assert "seed" in message
 
@@ -496,8 +490,8 @@ def test_receptive_field_rejects_wrong_answers_specifically(answer, message):
 
 
 def test_receptive_field_rejects_a_table_of_the_fixed_stacks():
-    table = {key(layers): check._receptive_field(layers) for layers in check.FIELD_CASES}
-    message = rejects(check.receptive_field, lambda layers: table.get(key(layers), 1),
+    table = {args_key(layers): check._receptive_field(layers) for layers in check.FIELD_CASES}
+    message = rejects(check.receptive_field, lambda layers: table.get(args_key(layers), 1),
                       match=r"the receptive field is \d+ pixels; yours gave 1\.")
     assert "seed" in message
 
