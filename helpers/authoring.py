@@ -175,7 +175,8 @@ def lint(nb, path):
         if bad:
             around = cell.source[max(0, bad.start() - 20): bad.start() + 10]
             problem(index, f"markdown holds the control character {bad.group()!r} in "
-                           f"{around!r}; in LaTeX write '\\\\text', not a TAB.")
+                           f"{around!r}: an escape such as the \\t of \\text that became a "
+                           "character; type the backslash twice in code that writes notebooks.")
     found += _exercise_problems(nb, path, number)
     return found
 
