@@ -148,9 +148,9 @@ def test_a_learner_runs_lesson_02_in_jupyterlab(jupyterlab):
             assert all(figures.nth(i).evaluate("img => img.naturalWidth") > 100
                        for i in range(figures.count())), "a figure did not render"
 
-            check_cell = notebook.locator(".jp-CodeCell").filter(has_text="check.predict(predict)")
+            check_cell = notebook.locator(".jp-CodeCell").filter(has_text="check.margin(margin)")
             message = check_cell.locator(".jp-OutputArea-output").filter(
-                has_text="Exercise 2.1 is yours: implement `predict(x, w, b)`").first
+                has_text="Exercise 2.1 is yours: implement `margin(x, y, w, b)`").first
             expect(message.first).to_be_visible(timeout=10_000)
             check_cell.scroll_into_view_if_needed()
             page.wait_for_timeout(500)

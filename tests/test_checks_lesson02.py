@@ -1,6 +1,7 @@
 """Unit tests of lesson 02's checkers (The perceptron): right answers written differently pass,
 realistic wrong answers fail with a specific message, odd answers get a verdict rather than a
-crash, and a table of answers learned from the fixed cases fails on fresh ones (2.1, 2.2)."""
+crash, answers that change their inputs are told so, and a table of answers learned from the
+fixed cases fails on fresh ones (2.1 the margin of a line, 2.2 the averaged perceptron)."""
 
 
 import numpy as np
@@ -10,302 +11,255 @@ from answers import SEED_NOTE, lookup_table, raises_value_error, stub_for
 from helpers.checks import ExerciseFailed
 from helpers.checks import lesson02 as check
 
-# Exercise 2.1: predict(x, w, b) --------------------------------------------------------------
+# Exercise 2.1: margin(x, y, w, b) -----------------------------------------------------------
 
-def predict_numpy(x, w, b):
-    return (x @ w + b > 0).astype(int)
-
-
-def predict_loop(x, w, b):
-    labels = []
-    for row in x:
-        score = sum(float(a) * float(c) for a, c in zip(row, w)) + b
-        labels.append(1 if score > 0 else 0)
-    return labels
+def margin_numpy(x, y, w, b):
+    signs = np.where(np.asarray(y) == 1, 1.0, -1.0)
+    return float(np.min(signs * (x @ w + b)) / np.linalg.norm(w))
 
 
-def predict_keras(x, w, b):
+def margin_loop(x, y, w, b):
+    length = sum(float(v) ** 2 for v in w) ** 0.5
+    best = None
+    for row, label in zip(x, y):
+        score = sum(float(a) * float(c) for a, c in zip(row, w)) + float(b)
+        d = (score if label == 1 else -score) / length
+        best = d if best is None else min(best, d)
+    return best
+
+
+def margin_keras(x, y, w, b):
     from keras import ops
 
-    scores = ops.matmul(ops.convert_to_tensor(x), ops.convert_to_tensor(w)) + b
-    return ops.cast(ops.greater(scores, 0), "int32")
+    signs = 2.0 * ops.convert_to_tensor(np.asarray(y, dtype="float64")) - 1.0
+    scores = ops.matmul(ops.convert_to_tensor(np.asarray(x, dtype="float64")),
+                        ops.convert_to_tensor(np.asarray(w, dtype="float64"))) + float(b)
+    return ops.min(signs * scores) / ops.norm(ops.convert_to_tensor(np.asarray(w, "float64")))
 
 
 @pytest.mark.parametrize("answer", [
-    predict_numpy,
-    lambda x, w, b: np.dot(x, w) + b > 0,                          # booleans
-    lambda x, w, b: np.heaviside(x @ w + b, 0.0),                  # floats, step(0) = 0
-    lambda x, w, b: np.where(np.einsum("nd,d->n", x, w) > -b, 1, 0),
-    predict_loop,                                                  # a Python list
-    predict_keras,                                                 # a tensor
-    lambda x, w, b: (x.astype(np.float32) @ w.astype(np.float32) + np.float32(b) > 0),
+    margin_numpy,
+    margin_loop,                                                   # pure Python
+    margin_keras,                                                  # a tensor
+    lambda x, y, w, b: np.array([margin_numpy(x, y, w, b)]),       # a one-element array
+    lambda x, y, w, b: np.min((2 * y - 1) * (x @ w + b) / np.sqrt(w @ w)),
+    lambda x, y, w, b: np.float32(margin_numpy(x.astype(np.float32), y, w.astype(np.float32),
+                                               np.float32(b))),
 ])
-def test_predict_accepts_right_answers_written_differently(answer):
-    assert check.predict(answer) is True
+def test_margin_accepts_right_answers_written_differently(answer):
+    assert check.margin(answer) is True
 
 
-def test_predict_passes_right_answers_on_many_fresh_draws():
+def test_margin_passes_right_answers_on_many_fresh_draws():
     for _ in range(20):
-        assert check.predict(predict_numpy) is True
-        assert check.predict(predict_loop) is True
+        assert check.margin(margin_numpy) is True
+        assert check.margin(margin_loop) is True
+
+
+def signs(y):
+    return np.where(np.asarray(y) == 1, 1.0, -1.0)
 
 
 @pytest.mark.parametrize("answer, message", [
-    (None, "`predict` is None"),
-    ("x @ w + b", "should be a function; got a str"),
-    (stub_for("2.1", "implement `predict(x, w, b)`"),
-     r"^Exercise 2\.1 is yours: implement `predict\(x, w, b\)`"),
+    (None, "`margin` is None"),
+    ("w·x + b", "should be a function; got a str"),
+    (stub_for("2.1", "implement `margin(x, y, w, b)`"),
+     r"^Exercise 2\.1 is yours: implement `margin\(x, y, w, b\)`"),
     (raises_value_error, r"raised ValueError: boom"),
-    (lambda x, w, b: (x @ w + b < 0).astype(int), "every label is the opposite"),  # wrong sign
-    (lambda x, w, b: (x @ w - b > 0).astype(int), r"those of w·x − b: b has the wrong sign"),
-    (lambda x, w, b: (x @ w > 0).astype(int), r"those of w·x alone: b seems to be left out"),
-    (lambda x, w, b: (x @ w + b > 0.5).astype(int),                 # another threshold
-     r"the score w·x \+ b is .*, so the label should be \d; yours gave \d"),
-    (lambda x, w, b: np.sign(x @ w + b), "not -1 and \\+1"),
-    (lambda x, w, b: x @ w + b, "These are the scores w·x \\+ b themselves"),
-    (lambda x, w, b: 1 / (1 + np.exp(-(x @ w + b))), "should hold only 0s and 1s"),
-    (lambda x, w, b: ((x @ w + b > 0).astype(int))[:, None], r"shape \(200,\), one label"),
-    (lambda x, w, b: (x @ w + b > 0).astype(int)[:-1], r"should have shape \(200,\)"),
-    (lambda x, w, b: np.ones(len(x), dtype=int), "points wrong"),                 # constant
-    (lambda x, w, b: np.zeros(len(x)), "points wrong"),
-    (lambda x, w, b: None, "did you forget a `return`"),
-    (lambda x, w, b: np.full(len(x), np.nan), "NaN or infinity"),
-    (lambda x, w, b: "one", "got the text"),
+    (lambda x, y, w, b: np.min(signs(y) * (x @ w + b)),                       # not normalised
+     "not divided by the length of w"),
+    (lambda x, y, w, b: np.min(signs(y) * (x @ w + b)) / np.linalg.norm(np.append(w, b)),
+     r"divided by the length of \(w, b\), as in Novikoff's bound"),           # Novikoff's γ
+    (lambda x, y, w, b: np.min(np.abs(x @ w + b)) / np.linalg.norm(w),         # unsigned
+     "a point on the wrong side should count as negative"),
+    (lambda x, y, w, b: np.min(y * (x @ w + b)) / np.linalg.norm(w),           # labels 0/1
+     "multiplies by the labels 0 and 1 as they are"),
+    (lambda x, y, w, b: -np.max(signs(y) * (x @ w + b)) / np.linalg.norm(w),   # wrong sign
+     "your margin has the wrong sign"),
+    (lambda x, y, w, b: np.max(signs(y) * (x @ w + b)) / np.linalg.norm(w),    # max, not min
+     "your margin is the largest distance"),
+    (lambda x, y, w, b: np.mean(signs(y) * (x @ w + b)) / np.linalg.norm(w),   # the mean
+     "your margin is the mean distance"),
+    (lambda x, y, w, b: np.min(signs(y) * (x @ w - b)) / np.linalg.norm(w),    # b's sign
+     r"margin\(x, y, w, b\) should be 1\.06066 for x of shape \(4, 2\).*yours gave -1\.76777"),
+    (lambda x, y, w, b: signs(y) * (x @ w + b) / np.linalg.norm(w),            # all distances
+     r"should be a single number; got shape \(4,\)"),
+    (lambda x, y, w, b: 0.25, r"should be 1\.06066 .*yours gave 0\.25"),       # constant
+    (lambda x, y, w, b: None, "did you forget a `return`"),
+    (lambda x, y, w, b: np.nan, "NaN or infinity"),
+    (lambda x, y, w, b: "wide", "got the text"),
 ])
-def test_predict_rejects_wrong_answers_specifically(answer, message):
+def test_margin_rejects_wrong_answers_specifically(answer, message):
     with pytest.raises(ExerciseFailed, match=message):
-        check.predict(answer)
+        check.margin(answer)
 
 
-def test_predict_rejects_label_1_exactly_on_the_boundary():
-    with pytest.raises(ExerciseFailed, match=r"on the boundary, where w·x \+ b = 0 exactly \(x = "
-                                             r"\(1, 1\), w = \(1, -1\), b = 0\), your label is 1; "
-                                             r"the lesson's convention puts the boundary in "
-                                             r"class 0"):
-        check.predict(lambda x, w, b: (x @ w + b >= 0).astype(int))
-
-
-@pytest.mark.parametrize("answer", [
-    lambda x, w, b: ((x @ w + b > 0) & ~np.isclose(x @ w + b, 0)).astype(int),
-    lambda x, w, b: (np.round(x @ w + b, 6) > 0).astype(int),
-    lambda x, w, b: (x @ w + b > 1e-9).astype(int),
-])
-def test_predict_rejects_label_0_just_above_the_boundary(answer):
-    with pytest.raises(ExerciseFailed, match=r"just above the boundary, where w·x \+ b = "
-                                             r"9\.31e-10 \(x = \(9\.31322574615478\d*e-10, 0\), "
-                                             r"w = \(1, 1\), b = 0\), your label is 0; the label "
-                                             r"should be 1"):
-        check.predict(answer)
-
-
-def test_predict_rejects_an_answer_that_changes_x_or_w_in_place():
-    def normalises_w(x, w, b):
+def test_margin_rejects_an_answer_that_normalises_w_in_place():
+    def normalises_w(x, y, w, b):
         norm = np.linalg.norm(w)
         w /= norm                               # the caller's w changes
-        return predict_numpy(x, w, b / norm)    # the signs of the scores do not
+        return float(np.min(signs(y) * (x @ w + b / norm)))
 
     with pytest.raises(ExerciseFailed, match=r"changed its input `w` in place"):
-        check.predict(normalises_w)
-
-    def zeroes_a_column(x, w, b):
-        out = predict_numpy(x, w, b)
-        x[:, 0] = 0
-        return out
-
-    with pytest.raises(ExerciseFailed, match=r"changed its input `x` in place \(entry \[0, 0\]"):
-        check.predict(zeroes_a_column)
+        check.margin(normalises_w)
 
 
-def test_predict_rejects_scikit_learns_perceptron():
-    def with_sklearn(x, w, b):
-        from sklearn.linear_model import Perceptron
+def test_margin_rejects_an_answer_that_turns_the_labels_into_signs_in_place():
+    def relabels(x, y, w, b):
+        y[y == 0] = -1                          # the caller's labels change
+        return margin_numpy(x, y, w, b)
 
-        model = Perceptron()
-        model.coef_, model.intercept_ = np.atleast_2d(w), np.atleast_1d(b)
-        model.classes_ = np.array([0, 1])
-        return model.predict(x)
-
-    with pytest.raises(ExerciseFailed, match=r"your answer uses `[\w.]*Perceptron`, the "
-                                             r"library's own version"):
-        check.predict(with_sklearn)
+    with pytest.raises(ExerciseFailed, match=r"changed its input `y` in place"):
+        check.margin(relabels)
 
 
-def test_predict_rejects_a_table_of_the_fixed_cases_on_drawn_points():
-    lookup = lookup_table(check.predict, predict_numpy,
-                          lambda x, w, b: 1 - predict_numpy(x, w, b))
-    with pytest.raises(ExerciseFailed, match=r"(every label is the opposite|1 of 1 points "
-                                             r"wrong).*" + SEED_NOTE):
-        check.predict(lookup)
+def test_margin_rejects_a_table_of_the_fixed_cases_on_drawn_points():
+    lookup = lookup_table(check.margin, margin_numpy, lambda x, y, w, b: 0.0)
+    with pytest.raises(ExerciseFailed, match=r"should be .*yours gave 0.*" + SEED_NOTE):
+        check.margin(lookup)
 
 
-def test_predict_stub_message_names_the_exercise_once():
-    with pytest.raises(ExerciseFailed) as info:
-        check.predict(stub_for("2.1", "implement `predict(x, w, b)`"))
-    assert str(info.value).startswith("Exercise 2.1 is yours: implement `predict(x, w, b)`.")
-    assert str(info.value).count("Exercise 2.1") == 1
+# Exercise 2.2: averaged_perceptron(x, y, epochs) ------------------------------------------
+
+def averaged_right(x, y, epochs):
+    w, b = np.zeros(x.shape[1]), 0.0
+    w_sum, b_sum = np.zeros(x.shape[1]), 0.0
+    for _ in range(epochs):
+        for x_i, y_i in zip(x, y):
+            error = int(y_i) - int(x_i @ w + b > 0)
+            w, b = w + error * x_i, b + error
+            w_sum, b_sum = w_sum + w, b_sum + b
+    visits = epochs * len(x)
+    return w_sum / visits, b_sum / visits
 
 
-# Exercise 2.2: perceptron_update(w, b, x_i, y_i, lr) --------------------------------------
-
-def update_in_place(w, b, x_i, y_i, lr):
-    y_hat = 1 if np.dot(w, x_i) + b > 0 else 0
-    if y_hat != y_i:
-        w += lr * (y_i - y_hat) * x_i  # changes the caller's array: a training loop that kept
-        b += lr * (y_i - y_hat)        # the old w would see it change
-    return w, b
-
-
-def update_as_list(w, b, x_i, y_i, lr):
-    error = int(y_i) - int(float(x_i @ w) + b > 0)
-    return [list(w + lr * error * x_i), np.float32(b + lr * error)]
-
-
-def right_update(w, b, x_i, y_i, lr):
-    error = y_i - int(x_i @ w + b > 0)
-    return w + lr * error * x_i, b + lr * error
-
-
-def update_on_a_copy(w, b, x_i, y_i, lr):
-    w = w.copy()
-    if (1 if np.dot(w, x_i) + b > 0 else 0) != y_i:
-        sign = 1 if y_i == 1 else -1
-        w += lr * sign * x_i
-        b = b + lr * sign
-    return w, b
+def averaged_lazy(x, y, epochs):
+    """The usual trick: sum c·update, where c counts the visits still to come."""
+    n, d = x.shape
+    w, b = np.zeros(d), 0.0
+    w_total, b_total = np.zeros(d), 0.0
+    left = n * epochs
+    for _ in range(epochs):
+        for i in range(n):
+            y_hat = 1 if float(np.dot(x[i], w)) + b > 0 else 0
+            if y_hat != y[i]:
+                step = int(y[i]) - y_hat
+                w = w + step * x[i]
+                b = b + step
+                w_total = w_total + left * step * x[i]
+                b_total = b_total + left * step
+            left -= 1
+    return list(w_total / (n * epochs)), np.float32(b_total / (n * epochs))
 
 
-def update_keras(w, b, x_i, y_i, lr):
-    from keras import ops
-
-    y_hat = ops.cast(ops.sum(w * x_i) + b > 0, "float64")
-    error = float(y_i) - y_hat
-    return w + lr * error * x_i, b + lr * error
-
-
-@pytest.mark.parametrize("answer", [right_update, update_as_list, update_on_a_copy,
-                                    update_keras])
-def test_update_accepts_right_answers_written_differently(answer):
-    assert check.perceptron_update(answer) is True
-
-
-def test_update_passes_right_answers_on_many_fresh_draws():
-    for _ in range(20):
-        assert check.perceptron_update(right_update) is True
-        assert check.perceptron_update(update_on_a_copy) is True
+def averaged_augmented(x, y, epochs):
+    """(w, b) as one vector, x with a column of ones; the history kept and averaged at the end."""
+    x1 = np.hstack([x, np.ones((len(x), 1))])
+    wb = np.zeros(x1.shape[1])
+    history = []
+    for _ in range(epochs):
+        for x_i, y_i in zip(x1, y):
+            wb = wb + (y_i - (x_i @ wb > 0)) * x_i
+            history.append(wb)
+    mean = np.mean(history, axis=0)
+    return mean[:-1], mean[-1]
 
 
-def wrong_sign(w, b, x_i, y_i, lr):
-    error = y_i - int(x_i @ w + b > 0)
-    return w - lr * error * x_i, b - lr * error
+@pytest.mark.parametrize("answer", [averaged_right, averaged_lazy, averaged_augmented])
+def test_averaged_accepts_right_answers_written_differently(answer):
+    assert check.averaged_perceptron(answer) is True
 
 
-def boundary_fires(w, b, x_i, y_i, lr):   # predicts 1 at score 0: off by one at the boundary
-    error = y_i - int(x_i @ w + b >= 0)
-    return w + lr * error * x_i, b + lr * error
+def test_averaged_passes_right_answers_on_many_fresh_draws():
+    for _ in range(10):
+        assert check.averaged_perceptron(averaged_right) is True
+        assert check.averaged_perceptron(averaged_lazy) is True
 
 
-def tiny_score_is_zero(w, b, x_i, y_i, lr):   # rounds the score before the step
-    error = y_i - int(round(float(x_i @ w + b), 6) > 0)
-    return w + lr * error * x_i, b + lr * error
+def slip(**options):
+    """An answer that makes one of the known slips (see lesson02._averaged)."""
+    def answer(x, y, epochs):
+        average, _ = check._averaged(x, y, epochs, **options)
+        return average[:-1], average[-1]
+    return answer
 
 
-def bias_without_lr(w, b, x_i, y_i, lr):
-    error = y_i - int(x_i @ w + b > 0)
-    return w + lr * error * x_i, b + error
+def last_line(x, y, epochs):
+    _, last = check._averaged(x, y, epochs)
+    return last[:-1], last[-1]
 
 
-def always_updates(w, b, x_i, y_i, lr):   # forgets that a right prediction changes nothing
-    sign = 1 if y_i == 1 else -1
-    return w + lr * sign * x_i, b + lr * sign
+def averaged_from_one(x, y, epochs):   # divides by n·epochs − 1: off by one
+    w_avg, b_avg = averaged_right(x, y, epochs)
+    visits = epochs * len(x)
+    return w_avg * visits / max(visits - 1, 1), b_avg * visits / max(visits - 1, 1)
 
 
-def delta_rule(w, b, x_i, y_i, lr):       # the error of the raw score, not of the label
-    error = y_i - (x_i @ w + b)
-    return w + lr * error * x_i, b + lr * error
-
-
-def forgets_lr(w, b, x_i, y_i, lr):
-    error = y_i - int(x_i @ w + b > 0)
-    return w + error * x_i, b + error
-
-
-def returns_only_w(w, b, x_i, y_i, lr):
-    return right_update(w, b, x_i, y_i, lr)[0]
-
-
-def returns_w_as_column(w, b, x_i, y_i, lr):
-    new_w, new_b = right_update(w, b, x_i, y_i, lr)
-    return new_w[:, None], new_b
+def averaged_wrong_step_sign(x, y, epochs):
+    w, b = np.zeros(x.shape[1]), 0.0
+    w_sum, b_sum = np.zeros(x.shape[1]), 0.0
+    for _ in range(epochs):
+        for x_i, y_i in zip(x, y):
+            error = int(y_i) - int(x_i @ w + b > 0)
+            w, b = w - error * x_i, b - error
+            w_sum, b_sum = w_sum + w, b_sum + b
+    return w_sum / (epochs * len(x)), b_sum / (epochs * len(x))
 
 
 @pytest.mark.parametrize("answer, message", [
-    (None, "`perceptron_update` is None"),
-    (3.5, "should be a function; got a float"),
+    (None, "`averaged_perceptron` is None"),
+    (3, "should be a function; got a int"),
+    (stub_for("2.2", "implement `averaged_perceptron(x, y, epochs)`"),
+     r"^Exercise 2\.2 is yours: implement `averaged_perceptron"),
     (raises_value_error, "raised ValueError: boom"),
-    (wrong_sign, r"the new w for w = \(0, 0\).*should be 1\.5, yours gave -1\.5.*Your step "
-                 r"goes the wrong way"),
-    (boundary_fires, r"should be 1\.5, yours gave 0.*At a score of exactly 0 the prediction is 0"),
-    (tiny_score_is_zero, r"the new b should be -1 for w = \(1\), b = 0, x_i = "
-                         r"\(9\.313225746154785e-10\).*yours gave 0\. At a score of 9\.31e-10, "
-                         r"just above 0, the prediction is 1"),
-    (bias_without_lr, r"the new b should be 0 for w = \(1, 2\), b = 0\.5.*yours gave -0\.5"),
-    (forgets_lr, r"the new w for w = \(1, 2\), b = 0\.5, x_i = \(1, 1\), y_i = 0, lr = 0\.5 "
-                 r".*should be 0\.5, yours gave 0"),
-    (always_updates, "correct, so nothing should change"),
-    (delta_rule, r"the new w for w = \(1, 2\), b = 0\.5, x_i = \(1, 1\), y_i = 0, lr = 0\.5 "
-                 r"\(score 3\.5, predicted 1: a mistake\) is wrong at index \(0,\): it should be "
-                 r"0\.5, yours gave -0\.75"),
-    (lambda w, b, x_i, y_i, lr: (w, b), r"the new w for .*predicted 0: a mistake"),  # constant
-    (returns_only_w, "should return 2 things, the new w and the new b"),
-    (returns_w_as_column, r"the new w should have shape \(2,\); yours has shape \(2, 1\)"),
-    (lambda w, b, x_i, y_i, lr: (w * np.nan, b), "NaN or infinity"),
-    (lambda w, b, x_i, y_i, lr: None, "should return 2 things"),
+    (last_line, r"epochs = 20, your result is the last \(w, b\)"),
+    (slip(over="updates"), "the average over the updates only"),
+    (slip(over="epochs"), r"the average of the \(w, b\) at the end of each epoch"),
+    (slip(over="with_start"), r"counts the starting \(0, 0\) as one more term"),
+    (slip(over="sum"), "the sum over the visits, not divided"),
+    (slip(when="before"), r"take \(w, b\) before each visit's update"),
+    (slip(early_stop=True), r"x of shape \(30, 2\).*stops after an epoch without mistakes"),
+    (slip(tie=1), "predicts 1 at a score of exactly 0"),
+    (averaged_from_one, r"the averaged w for x of shape \(4, 2\).*is wrong at index \(0,\): "
+                        r"it should be -0\.725, yours gave -0\.734"),
+    (averaged_wrong_step_sign, r"the averaged w for x of shape \(4, 2\).*is wrong at index"),
+    (lambda x, y, epochs: averaged_right(x, y, epochs)[0], "should return 2 things"),
+    (lambda x, y, epochs: (averaged_right(x, y, epochs)[0][:, None], 0.0),
+     r"the averaged w for .* should have shape \(2,\); yours has shape \(2, 1\)"),
+    (lambda x, y, epochs: (np.full(x.shape[1], np.nan), 0.0), "NaN or infinity"),
+    (lambda x, y, epochs: None, "should return 2 things"),
 ])
-def test_update_rejects_wrong_answers_specifically(answer, message):
+def test_averaged_rejects_wrong_answers_specifically(answer, message):
     with pytest.raises(ExerciseFailed, match=message):
-        check.perceptron_update(answer)
+        check.averaged_perceptron(answer)
 
 
-def test_update_rejects_changing_w_in_place_which_a_training_loop_would_see():
-    with pytest.raises(ExerciseFailed, match=r"`perceptron_update` changed its input `w` in place "
-                                             r"\(entry \[0\] was 0, is now 1\.5\)"):
-        check.perceptron_update(update_in_place)
+def test_averaged_rejects_changing_x_in_place():
+    def appends_ones(x, y, epochs):
+        w_avg, b_avg = averaged_right(x, y, epochs)
+        x[:, 0] = x[:, 0] * 1.0 + 1.0           # "centres" the caller's data afterwards
+        return w_avg, b_avg
+
+    with pytest.raises(ExerciseFailed, match=r"changed its input `x` in place"):
+        check.averaged_perceptron(appends_ones)
 
 
-def test_update_rejects_changing_x_i_in_place():
-    def scales_x(w, b, x_i, y_i, lr):
-        error = y_i - int(x_i @ w + b > 0)
-        x_i *= lr * error
-        return w + x_i, b + lr * error
-
-    with pytest.raises(ExerciseFailed, match=r"changed its input `x_i` in place"):
-        check.perceptron_update(scales_x)
-
-
-def test_update_rejects_scikit_learns_perceptron():
-    def with_sklearn(w, b, x_i, y_i, lr):
+def test_averaged_rejects_scikit_learns_perceptron():
+    def with_sklearn(x, y, epochs):
         from sklearn.linear_model import Perceptron
 
-        model = Perceptron(eta0=lr)
-        model.partial_fit(x_i[None], [y_i], classes=[0, 1])
+        model = Perceptron(eta0=1.0, shuffle=False, tol=None, max_iter=epochs).fit(x, y)
         return model.coef_[0], model.intercept_[0]
 
     with pytest.raises(ExerciseFailed, match=r"your answer uses `[\w.]*Perceptron`"):
-        check.perceptron_update(with_sklearn)
+        check.averaged_perceptron(with_sklearn)
 
 
-def test_update_rejects_a_table_of_the_fixed_cases_on_drawn_cases():
-    lookup = lookup_table(check.perceptron_update, right_update,
-                          lambda w, b, x_i, y_i, lr: (w + 1.0, b))
-    with pytest.raises(ExerciseFailed, match=r"the new w for .*is wrong at index.*" + SEED_NOTE):
-        check.perceptron_update(lookup)
-
-
-def test_update_stub_is_told_the_exercise_is_theirs():
-    stub = stub_for("2.2", "implement `perceptron_update(w, b, x_i, y_i, lr)`")
-    with pytest.raises(ExerciseFailed,
-                       match=r"^Exercise 2\.2 is yours: implement `perceptron_update"):
-        check.perceptron_update(stub)
+def test_averaged_rejects_a_table_of_the_fixed_cases_on_drawn_data():
+    lookup = lookup_table(check.averaged_perceptron, averaged_right, last_line)
+    with pytest.raises(ExerciseFailed, match=r"(your result is the last|is wrong at index).*"
+                                             + SEED_NOTE):
+        check.averaged_perceptron(lookup)
 
 
 # Exercise 2.3: majority_neuron() -----------------------------------------------------------

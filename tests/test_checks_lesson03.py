@@ -1,6 +1,7 @@
 """Unit tests of lesson 03's checkers: right answers written differently pass, realistic wrong
-ones (wrong formulas, edge-case slips, lookup tables, in-place changes, GradientTape) are
-rejected with a message that names the mistake, odd answers get a verdict, not a crash."""
+ones (wrong formulas, edge-case slips, the training loop's bugs, engines that overwrite or
+misorder gradients, lookup tables, in-place changes, GradientTape) are rejected with a message
+that names the mistake, odd answers get a verdict, not a crash."""
 
 import numpy as np
 import pytest
@@ -173,146 +174,202 @@ def test_sigmoid_backward_stub_says_exercise_is_yours():
             r"^Exercise 3\.1 is yours: implement sigmoid_backward")
 
 
-# 3.2 dense_backward ----------------------------------------------------------------------------
+# 3.2 train_minibatch (the training loop that does not learn) --------------------------------
 
-def dense_right(x, w, up):
-    return up @ w.T, x.T @ up, up.sum(axis=0)
-
-
-def test_dense_backward_accepts_right_answers_written_differently():
-    assert check.dense_backward(dense_right) is True
-
-    def with_einsum(x, w, upstream):
-        dx = np.einsum("nk,dk->nd", upstream, w)
-        dw = np.einsum("nd,nk->dk", x, upstream)
-        return [dx.tolist(), dw, np.ones(len(x)) @ upstream]
-
-    def float32(x, w, upstream):
-        return tuple(g.astype("float32") for g in dense_right(x, w, upstream))
-
-    assert check.dense_backward(with_einsum) is True
-    assert check.dense_backward(float32) is True
+def loop_right(params, x, y, grad_fn, lr, epochs, batch_size, seed):
+    rng = np.random.default_rng(seed)
+    params = {name: theta.copy() for name, theta in params.items()}
+    n = len(x)
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = grad_fn(params, x[batch], y[batch])
+            for name in params:
+                params[name] = params[name] - lr * grads[name]
+    return params
 
 
-def test_dense_backward_rejects_transposed_dw():
-    rejects(check.dense_backward, lambda x, w, up: (up @ w.T, up.T @ x, up.sum(0)),
-            r"dw has shape \(3, 4\), the shape of w transposed")
+def loop_shuffled_copies(params, x, y, grad_fn, lr, epochs, batch_size, seed):
+    """Shuffles copies of x and y with one permutation, then slices; `-=` on its own copies."""
+    rng = np.random.default_rng(seed)
+    trained = {name: np.array(theta) for name, theta in params.items()}
+    for _ in range(epochs):
+        order = rng.permutation(len(x))
+        xs, ys = x[order], y[order]
+        for start in range(0, len(xs), batch_size):
+            _, grads = grad_fn(trained, xs[start:start + batch_size], ys[start:start + batch_size])
+            for name in trained:
+                trained[name] -= lr * grads[name]
+    return trained
 
 
-def test_dense_backward_rejects_transposed_dw_when_w_is_square():
-    def transposed_when_square(x, w, up):
-        dw = up.T @ x if w.shape[0] == w.shape[1] else x.T @ up
-        return up @ w.T, dw, up.sum(0)
-
-    rejects(check.dense_backward, transposed_when_square,
-            r"x \(6, 3\).*dw is the transpose of the right one \(w is square")
-
-
-def test_dense_backward_rejects_untransposed_w_in_dx_when_w_is_square():
-    def no_transpose(x, w, up):
-        return np.dot(up, w) if w.shape[0] == w.shape[1] else up @ w.T, x.T @ up, up.sum(0)
-
-    rejects(check.dense_backward, no_transpose, "dx is upstream @ w: w needs a transpose")
+def loop_array_split(params, x, y, grad_fn, lr, epochs, batch_size, seed):
+    """np.array_split into ceil(n / batch_size) nearly equal batches, a new dict each step."""
+    rng = np.random.default_rng(seed)
+    batches = -(-len(x) // batch_size)
+    for _ in range(epochs):
+        for batch in np.array_split(rng.permutation(len(x)), batches):
+            _, grads = grad_fn(params, x[batch], y[batch])
+            params = {name: theta - lr * grads[name] for name, theta in params.items()}
+    return params
 
 
-def test_dense_backward_rejects_untransposed_w_in_dx_as_a_shape_error():
-    rejects(check.dense_backward, lambda x, w, up: (up @ w, x.T @ up, up.sum(0)),
-            r"raised ValueError: matmul")
+def loop_buggy(params, x, y, grad_fn, lr, epochs, batch_size, seed, bugs=(1, 2, 3)):
+    """The lesson's loop with the chosen bugs left in: 1 labels shuffled apart, 2 the last
+    batches dropped, 3 a step up the gradient."""
+    rng = np.random.default_rng(seed)
+    params = {name: theta.copy() for name, theta in params.items()}
+    n = len(x)
+    for _ in range(epochs):
+        if 1 in bugs:
+            x = x[rng.permutation(n)]
+            y = y[rng.permutation(n)]
+        else:
+            order = rng.permutation(n)
+            x, y = x[order], y[order]
+        for start in range(0, n - batch_size if 2 in bugs else n, batch_size):
+            batch = slice(start, start + batch_size)
+            _, grads = grad_fn(params, x[batch], y[batch])
+            for name in params:
+                step = lr * grads[name]
+                params[name] = params[name] + step if 3 in bugs else params[name] - step
+    return params
 
 
-def test_dense_backward_rejects_db_summed_over_wrong_axis():
-    rejects(check.dense_backward, lambda x, w, up: (up @ w.T, x.T @ up, up.sum(1)),
-            r"db has shape \(5,\): one entry per example")
+def only(*bugs):
+    def answer(*args):
+        return loop_buggy(*args, bugs=bugs)
+    return answer
 
 
-def test_dense_backward_rejects_db_summed_over_units_when_n_equals_k():
-    def wrong_axis_when_square(x, w, up):
-        return up @ w.T, x.T @ up, up.sum(1) if up.shape[0] == up.shape[1] else up.sum(0)
-
-    rejects(check.dense_backward, wrong_axis_when_square,
-            r"x \(3, 3\).*db sums upstream over the units of each example")
+@pytest.mark.parametrize("answer", [loop_right, loop_shuffled_copies, loop_array_split])
+def test_train_minibatch_accepts_right_loops_written_differently(answer):
+    assert check.train_minibatch(answer) is True
 
 
-def test_dense_backward_rejects_db_with_keepdims():
-    rejects(check.dense_backward,
-            lambda x, w, up: (up @ w.T, x.T @ up, up.sum(0, keepdims=True)),
-            r"db has shape \(1, 3\); b, and so db, has shape \(3,\)")
+def test_train_minibatch_passes_a_right_loop_on_fresh_spirals_again_and_again():
+    for _ in range(5):
+        assert check.train_minibatch(loop_right) is True
 
 
-def test_dense_backward_rejects_mean_instead_of_sum():
-    rejects(check.dense_backward, lambda x, w, up: (up @ w.T, x.T @ up, up.mean(0)),
-            "db is the mean over the batch")
-    rejects(check.dense_backward, lambda x, w, up: (up @ w.T, x.T @ up / len(x), up.sum(0)),
-            "dw is divided by n = 5")
+def test_train_minibatch_reaches_the_stated_target_on_fresh_spirals():
+    rng = np.random.default_rng(7)
+    for _ in range(5):
+        x, y, x_val, y_val = check._spirals(rng, 240, 160)
+        params = check._init_mlp([2, 32, 32, 1], rng)
+        trained = loop_right(params, x, y, check._mlp_loss_and_grads, check.TRAIN_LR,
+                             check.TRAIN_EPOCHS, check.TRAIN_BATCH, 0)
+        accuracy = np.mean((check._mlp_logits(trained, x_val)[0] > 0) == y_val)
+        assert accuracy >= check.TARGET_ACCURACY + 0.03
 
 
-def test_dense_backward_rejects_wrong_sign():
-    rejects(check.dense_backward, lambda x, w, up: (up @ w.T, -(x.T @ up), up.sum(0)),
-            "dw is the right one with the sign flipped")
-    rejects(check.dense_backward, lambda x, w, up: (-(up @ w.T), x.T @ up, up.sum(0)),
-            "dx is the right one with the sign flipped")
-    rejects(check.dense_backward, lambda x, w, up: (up @ w.T, x.T @ up, -up.sum(0)),
-            "db is the right one with the sign flipped")
+WHERE = r"For a 2-3-1 network, n = 5 points, lr = 0\.1, epochs = 2, batch_size = 2, "
 
 
-def test_dense_backward_rejects_wrong_dx_shape():
-    rejects(check.dense_backward, lambda x, w, up: (up @ w.T @ w, x.T @ up, up.sum(0)),
-            r"dx for x \(5, 4\).*should have shape \(5, 4\)")
+@pytest.mark.parametrize("answer, message", [
+    (loop_buggy, WHERE + r"your loop computed 4 gradients; .* make 3 per epoch"),   # as given
+    (only(1), r"in epoch \d, batch \d: \d of the \d labels passed to grad_fn belong to "
+              r"other points: .*one permutation for both"),
+    (only(2), WHERE + r"your loop computed 4 gradients; 2 epochs of batches of 2 over n = 5 "
+                      r"points make 3 per epoch"),
+    (only(3), WHERE + r"the params of gradient 2 are the params before plus lr times the "
+                      r"gradient: that step climbs the loss"),
+    (only(1, 3), "belong to other points"),
+])
+def test_train_minibatch_names_each_bug_of_the_lessons_loop(answer, message):
+    rejects(check.train_minibatch, answer, message)
 
 
-def test_dense_backward_rejects_off_by_one_batch_divisor():
-    rejects(check.dense_backward,
-            lambda x, w, up: (up @ w.T, x.T @ up, up.sum(0) * len(x) / (len(x) + 1)),
-            r"db for x \(5, 4\) = .* is wrong at index")
+def one_epoch_short(params, x, y, grad_fn, lr, epochs, batch_size, seed):
+    return loop_right(params, x, y, grad_fn, lr, epochs - 1, batch_size, seed)
 
 
-def test_dense_backward_rejects_constant_and_wrong_count():
-    rejects(check.dense_backward,
-            lambda x, w, up: (np.zeros_like(x), np.zeros_like(w), np.zeros(w.shape[1])),
-            "dx.* is wrong at index")
-    rejects(check.dense_backward, lambda x, w, up: (up @ w.T, x.T @ up),
-            r"should return three arrays \(dx, dw, db\)")
+def forgets_lr(params, x, y, grad_fn, lr, epochs, batch_size, seed):
+    return loop_right(params, x, y, grad_fn, 1.0, epochs, batch_size, seed)
 
 
-def test_dense_backward_rejects_exception_none_and_non_callable():
-    rejects(check.dense_backward, raises_value_error, "raised ValueError")
-    rejects(check.dense_backward, lambda x, w, up: None, "returned None")
-    rejects(check.dense_backward, lambda x, w, up: up @ w.T, "should return the tuple")
-    rejects(check.dense_backward, None, "is None")
-    rejects(check.dense_backward, 42, "should be a function")
+def overlapping_batches(params, x, y, grad_fn, lr, epochs, batch_size, seed):
+    rng = np.random.default_rng(seed)
+    params = dict(params)
+    for _ in range(epochs):
+        order = rng.permutation(len(x))
+        for start in range(-(-len(x) // batch_size)):          # moves by 1, not batch_size
+            batch = order[start:start + batch_size]
+            _, grads = grad_fn(params, x[batch], y[batch])
+            params = {name: theta - lr * grads[name] for name, theta in params.items()}
+    return params
 
 
-def test_dense_backward_rejects_changing_x_in_place():
-    def reuses_x(x, w, up):
-        dw = x.T @ up
-        x -= x                       # "scratch space"
-        return up @ w.T, dw, up.sum(0)
-
-    rejects(check.dense_backward, reuses_x, "changed its input `x` in place")
+def returns_the_start(params, x, y, grad_fn, lr, epochs, batch_size, seed):
+    loop_right(params, x, y, grad_fn, lr, epochs, batch_size, seed)
+    return params
 
 
-def test_dense_backward_rejects_a_lookup_table_of_earlier_cases():
-    rejects(check.dense_backward, lookup_table(check.dense_backward, dense_right),
-            r"returned None.*seed=")
+def in_place(params, x, y, grad_fn, lr, epochs, batch_size, seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(epochs):
+        order = rng.permutation(len(x))
+        for start in range(0, len(x), batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = grad_fn(params, x[batch], y[batch])
+            for name in params:
+                params[name] -= lr * grads[name]           # the caller's arrays change
+    return params
 
 
-def test_dense_backward_rejects_gradient_tape():
+def whole_data_each_step(params, x, y, grad_fn, lr, epochs, batch_size, seed):
+    params = dict(params)
+    for _ in range(epochs * -(-len(x) // batch_size)):
+        _, grads = grad_fn(params, x, y)
+        params = {name: theta - lr * grads[name] for name, theta in params.items()}
+    return params
+
+
+@pytest.mark.parametrize("answer, message", [
+    (one_epoch_short, WHERE + r"your loop computed 3 gradients"),
+    (forgets_lr, WHERE + r"the params of gradient 2 should be the params before minus "
+                         r"lr = 0\.1 times that gradient; W1 is not"),
+    (overlapping_batches, r"epoch 1 showed \d of the 5 points not at all and \d more than once"),
+    (returns_the_start, r"the params you returned are the params before|the params you "
+                        r"returned should be the params before minus lr"),
+    (in_place, r"`train_minibatch` changed its input `params` in place"),
+    (whole_data_each_step, r"grad_fn received points of shape \(5, 2\); a batch holds 1 to 2 "
+                           r"rows of x"),
+    (lambda *args: None, r"should return the trained params, a dict .*; yours returned None"),
+    (lambda *args: {"W1": np.zeros((2, 3))}, r"should return a dict with the names"),
+    (lambda *args: args[0] and {}, r"should return a dict with the names"),
+    (raises_value_error, "raised ValueError: boom"),
+    (None, "`train_minibatch` is None"),
+    ("fixed", "should be a function"),
+    (stub_for("3.2", "fix `train_minibatch`, the training loop above that does not learn"),
+     r"^Exercise 3\.2 is yours: fix `train_minibatch`"),
+])
+def test_train_minibatch_rejects_other_wrong_loops_specifically(answer, message):
+    rejects(check.train_minibatch, answer, message)
+
+
+def test_train_minibatch_rejects_a_loop_that_never_stops():
+    def forever(params, x, y, grad_fn, lr, epochs, batch_size, seed):
+        while True:
+            _, grads = grad_fn(params, x[:1], y[:1])
+
+    rejects(check.train_minibatch, forever, r"asked for more than \d+ gradients")
+
+
+def test_train_minibatch_rejects_a_lookup_table_of_earlier_runs():
+    rejects(check.train_minibatch, lookup_table(check.train_minibatch, loop_right),
+            r"yours returned None.*seed=")
+
+
+def test_train_minibatch_rejects_gradient_tape():
     tf = import_tensorflow()
 
-    def with_tape(x, w, upstream):
-        xv, wv = tf.Variable(x), tf.Variable(w)
-        bv = tf.Variable(np.zeros(w.shape[1]))
-        with tf.GradientTape() as tape:
-            y = xv @ wv + bv
-        return [g.numpy() for g in tape.gradient(y, [xv, wv, bv],
-                                                 output_gradients=tf.constant(upstream))]
+    def with_tape(params, x, y, grad_fn, lr, epochs, batch_size, seed):
+        with tf.GradientTape():
+            return loop_right(params, x, y, grad_fn, lr, epochs, batch_size, seed)
 
-    rejects(check.dense_backward, with_tape, "uses `tf.GradientTape`")
-
-
-def test_dense_backward_stub_says_exercise_is_yours():
-    rejects(check.dense_backward, stub_for("3.2", "implement dense_backward(x, w, upstream)"),
-            r"^Exercise 3\.2 is yours")
+    rejects(check.train_minibatch, with_tape, "uses `tf.GradientTape`")
 
 
 # 3.3 softmax_cross_entropy_grad ----------------------------------------------------------------
@@ -466,173 +523,316 @@ def test_softmax_grad_stub_says_exercise_is_yours():
             r"^Exercise 3\.3 is yours")
 
 
-# 3.4 numerical_gradient ------------------------------------------------------------------------
+# 3.4 Scalar (an automatic-differentiation engine) --------------------------------------------
 
-def test_numerical_gradient_accepts_right_answers_written_differently():
-    assert check.numerical_gradient(centred) is True
-
-    def restores_exactly_in_place(f, x, h=1e-5):
-        grad = np.zeros(x.size)
-        flat = x.reshape(-1)                  # a view: nudges show in x itself
-        for j in range(x.size):
-            old = flat[j]
-            flat[j] = old + h
-            up = f(x)
-            flat[j] = old - h
-            down = f(x)
-            flat[j] = old                     # back, exactly
-            grad[j] = (up - down) / (2 * h)
-        return grad.reshape(x.shape).tolist()
-
-    def with_unit_vectors(f, x, h=1e-5):
-        grad = np.zeros_like(x)
-        for i in np.ndindex(x.shape):
-            e = np.zeros_like(x)
-            e[i] = h
-            grad[i] = (f(x + e) - f(x - e)) / (2 * h)
-        return grad
-
-    assert check.numerical_gradient(restores_exactly_in_place) is True
-    assert check.numerical_gradient(with_unit_vectors) is True
+ENGINE = """
+import numpy as np
 
 
-def test_numerical_gradient_rejects_ignoring_h():
-    def fixed_step(f, x, h=1e-5):
-        return centred(f, x, 1e-5)
+class Scalar:
+    def __init__(self, value, parents=()):
+        self.value = float(value)
+        self.grad = 0.0
+        self.parents = parents
 
-    rejects(check.numerical_gradient, fixed_step,
-            r"h = 0\.1 your result is what a step of 1e-05 gives, not "
-            r"h = 0\.1: your function does not use the h")
+    def __add__(self, other):
+        other = other if isinstance(other, Scalar) else Scalar(other)
+        return Scalar(self.value + other.value, ((self, 1.0), (other, 1.0)))
 
+    def __mul__(self, other):
+        other = other if isinstance(other, Scalar) else Scalar(other)
+        return Scalar(self.value * other.value, ((self, other.value), (other, self.value)))
 
-def test_numerical_gradient_rejects_one_sided_differences():
-    def forward_difference(f, x, h=1e-5):
-        grad = np.zeros_like(x)
-        for i in np.ndindex(x.shape):
-            up = x.copy()
-            up[i] += h
-            grad[i] = (f(up) - f(x)) / h
-        return grad
+    def __pow__(self, k):
+        return Scalar(self.value ** k, ((self, k * self.value ** (k - 1)),))
 
-    def backward_difference(f, x, h=1e-5):
-        grad = np.zeros_like(x)
-        for i in np.ndindex(x.shape):
-            down = x.copy()
-            down[i] -= h
-            grad[i] = (f(x) - f(down)) / h
-        return grad
+    def tanh(self):
+        t = float(np.tanh(self.value))
+        return Scalar(t, ((self, 1.0 - t * t),))
 
-    rejects(check.numerical_gradient, forward_difference, r"one-sided difference \(f\(x \+ h\)")
-    rejects(check.numerical_gradient, backward_difference, r"one-sided difference \(f\(x\) −")
+    def exp(self):
+        e = float(np.exp(self.value))
+        return Scalar(e, ((self, e),))
 
+    def log(self):
+        return Scalar(float(np.log(self.value)), ((self, 1.0 / self.value),))
 
-def test_numerical_gradient_rejects_dividing_by_h_or_4h():
-    rejects(check.numerical_gradient, lambda f, x, h=1e-5: 2 * centred(f, x, h),
-            "twice the centred difference")
-    rejects(check.numerical_gradient, lambda f, x, h=1e-5: centred(f, x, h) / 2,
-            "half the centred difference")
+    def backward(self):
+        order, seen = [], set()
 
+        def visit(node):
+            if id(node) not in seen:
+                seen.add(id(node))
+                for parent, _ in node.parents:
+                    visit(parent)
+                order.append(node)
 
-def test_numerical_gradient_rejects_wrong_sign():
-    rejects(check.numerical_gradient, lambda f, x, h=1e-5: -centred(f, x, h), "sign flipped")
+        visit(self)
+        self.grad = 1.0
+        for node in reversed(order):
+            for parent, local in node.parents:
+                parent.grad += local * node.grad
 
+    def __neg__(self):
+        return self * -1.0
 
-def test_numerical_gradient_rejects_skipping_the_last_entry():
-    def off_by_one(f, x, h=1e-5):
-        x = np.array(x, dtype=float)
-        grad = np.zeros_like(x)
-        flat_x, flat_g = x.reshape(-1), grad.reshape(-1)
-        for j in range(x.size - 1):
-            old = flat_x[j]
-            flat_x[j] = old + h
-            up = f(x)
-            flat_x[j] = old - h
-            down = f(x)
-            flat_x[j] = old
-            flat_g[j] = (up - down) / (2 * h)
-        return grad
+    def __sub__(self, other):
+        return self + (-other)
 
-    rejects(check.numerical_gradient, off_by_one, r"wrong at index \(2, 3\)")
+    def __rsub__(self, other):
+        return (-self) + other
 
+    def __truediv__(self, other):
+        return self * other ** -1.0
 
-def test_numerical_gradient_rejects_an_answer_for_2d_arrays_only():
-    def rows_and_columns(f, x, h=1e-5):
-        grad = np.zeros_like(x)
-        for i in range(x.shape[0]):
-            for j in range(x.shape[1]):
-                e = np.zeros_like(x)
-                e[i, j] = h
-                grad[i, j] = (f(x + e) - f(x - e)) / (2 * h)
-        return grad
+    def __rtruediv__(self, other):
+        return self ** -1.0 * other
 
-    rejects(check.numerical_gradient, rows_and_columns, r"raised IndexError")
+    def __radd__(self, other):
+        return self + other
+
+    def __rmul__(self, other):
+        return self * other
+"""
 
 
-def test_numerical_gradient_rejects_calling_f_on_a_flattened_x():
-    def flattened(f, x, h=1e-5):
-        flat = np.array(x, dtype=float).ravel()
-        return centred(f, flat, h).reshape(np.shape(x))
-
-    rejects(check.numerical_gradient, flattened, r"raised ValueError: f takes an array of x's "
-                                                 r"shape \(3, 4\)")
-
-
-def test_numerical_gradient_rejects_not_restoring_x():
-    def forgets_to_restore(f, x, h=1e-5):
-        grad = np.zeros_like(x)
-        for i in np.ndindex(x.shape):
-            x[i] += h
-            up = f(x)
-            x[i] -= 2 * h
-            grad[i] = (up - f(x)) / (2 * h)
-        return grad
-
-    rejects(check.numerical_gradient, forgets_to_restore, "changed its input `x` in place")
+def engine(*edits):
+    """The right engine with some lines changed: edits are (old text, new text) pairs."""
+    source = ENGINE
+    for old, new in edits:
+        assert old in source, old
+        source = source.replace(old, new)
+    namespace = {}
+    exec(compile(source, "<engine>", "exec"), namespace)
+    return namespace["Scalar"]
 
 
-def test_numerical_gradient_explains_an_x_restored_only_up_to_rounding():
-    def adds_and_subtracts(f, x, h=1e-5):
-        grad = np.zeros(x.size)
-        flat = x.reshape(-1)
-        for j in range(x.size):
-            flat[j] += h
-            up = f(x)
-            flat[j] -= 2 * h
-            down = f(x)
-            flat[j] += h                      # back, up to rounding
-            grad[j] = (up - down) / (2 * h)
-        return grad.reshape(x.shape)
-
-    rejects(check.numerical_gradient, adds_and_subtracts,
-            r"changed its input `x` in place: entry .* Adding h and then subtracting it does "
-            "not always give back the same float")
+CLOSURES = """
+import math
 
 
-def test_numerical_gradient_rejects_wrong_shape_and_constant():
-    rejects(check.numerical_gradient, lambda f, x, h=1e-5: centred(f, x, h).ravel(),
-            r"should have shape \(3, 4\)")
-    rejects(check.numerical_gradient, lambda f, x, h=1e-5: np.ones_like(x), "is wrong at index")
+class Scalar:
+    # Another design: each result keeps a closure that sends its gradient to its inputs.
+    def __init__(self, value, parents=(), send=None):
+        self.value, self.grad = float(value), 0.0
+        self._parents, self._send = parents, send or (lambda: None)
+
+    @staticmethod
+    def _of(x):
+        return x if isinstance(x, Scalar) else Scalar(x)
+
+    def __add__(self, other):
+        other = Scalar._of(other)
+        out = Scalar(self.value + other.value, (self, other))
+
+        def send():
+            self.grad += out.grad
+            other.grad += out.grad
+        out._send = send
+        return out
+
+    def __mul__(self, other):
+        other = Scalar._of(other)
+        out = Scalar(self.value * other.value, (self, other))
+
+        def send():
+            self.grad += other.value * out.grad
+            other.grad += self.value * out.grad
+        out._send = send
+        return out
+
+    def __pow__(self, k):
+        out = Scalar(self.value ** k, (self,))
+
+        def send():
+            self.grad += k * self.value ** (k - 1) * out.grad
+        out._send = send
+        return out
+
+    def _unary(self, value, local):
+        out = Scalar(value, (self,))
+
+        def send():
+            self.grad += local * out.grad
+        out._send = send
+        return out
+
+    def tanh(self):
+        t = math.tanh(self.value)
+        return self._unary(t, 1 - t ** 2)
+
+    def exp(self):
+        return self._unary(math.exp(self.value), math.exp(self.value))
+
+    def log(self):
+        return self._unary(math.log(self.value), 1 / self.value)
+
+    def backward(self):
+        order, seen, stack = [], set(), [(self, False)]
+        while stack:                                 # iterative depth-first walk
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+            elif id(node) not in seen:
+                seen.add(id(node))
+                stack.append((node, True))
+                stack.extend((p, False) for p in node._parents)
+        self.grad = 1.0
+        for node in reversed(order):
+            node._send()
+
+    __radd__ = __add__
+    __rmul__ = __mul__
+
+    def __neg__(self):
+        return self * -1
+
+    def __sub__(self, other):
+        return self + (-other)
+
+    def __rsub__(self, other):
+        return (-self) + other
+
+    def __truediv__(self, other):
+        return self * Scalar._of(other) ** -1
+
+    def __rtruediv__(self, other):
+        return Scalar._of(other) * self ** -1
+"""
 
 
-def test_numerical_gradient_rejects_an_answer_without_a_default_h():
-    rejects(check.numerical_gradient, lambda f, x, h: centred(f, x, h),
-            r"raised TypeError: .*missing 1 required positional argument: 'h'")
+def closures_engine():
+    namespace = {}
+    exec(compile(CLOSURES, "<closures>", "exec"), namespace)
+    return namespace["Scalar"]
 
 
-def test_numerical_gradient_rejects_exception_none_and_non_callable():
-    rejects(check.numerical_gradient, raises_value_error, "raised ValueError")
-    rejects(check.numerical_gradient, lambda f, x, h=1e-5: None, "forget a `return`")
-    rejects(check.numerical_gradient, lambda f, x, h=1e-5: centred(f, x, h) * np.nan, "NaN")
-    rejects(check.numerical_gradient, None, "is None")
-    rejects(check.numerical_gradient, [1, 2], "should be a function")
+PATH_SUM = ("        order, seen = [], set()", "        self._paths(1.0)\n        return\n"
+            "        order, seen = [], set()")
+PATH_SUM_METHOD = ("    def backward(self):", "    def _paths(self, g):\n"
+                   "        self.grad += g\n"
+                   "        for parent, local in self.parents:\n"
+                   "            parent._paths(local * g)\n\n    def backward(self):")
 
 
-def test_numerical_gradient_rejects_a_lookup_table_of_earlier_cases():
-    rejects(check.numerical_gradient, lookup_table(check.numerical_gradient, centred),
-            r"forget a `return`.*seed=")
+@pytest.mark.parametrize("answer", [
+    engine(),
+    closures_engine(),
+    engine(PATH_SUM_METHOD, PATH_SUM),       # every path to the output walked: slow, right
+    engine(("t = float(np.tanh(self.value))", "t = (np.exp(2 * self.value) - 1) / "
+                                              "(np.exp(2 * self.value) + 1)")),
+])
+def test_scalar_engine_accepts_right_engines_written_differently(answer):
+    assert check.scalar_engine(answer) is True
 
 
-def test_numerical_gradient_stub_says_exercise_is_yours():
-    rejects(check.numerical_gradient,
-            stub_for("3.4", "implement numerical_gradient(f, x, h) with centred differences"),
-            r"^Exercise 3\.4 is yours")
+def test_scalar_engine_passes_a_right_engine_on_fresh_programs_again_and_again():
+    right = engine()
+    for _ in range(10):
+        assert check.scalar_engine(right) is True
+
+
+def test_random_programs_use_every_operation_and_stay_finite():
+    rng = np.random.default_rng(0)
+    ops = set()
+    for _ in range(200):
+        values = list(rng.uniform(-1.5, 1.5, 3))
+        program = check._program(rng, values)
+        ops.update(op for op, *_ in program)
+        leaves = [check._Node(v) for v in values]
+        out = check._run_program(program, leaves, check._node_op)
+        out.backward()
+        assert np.isfinite(out.value) and all(np.isfinite(leaf.grad) for leaf in leaves)
+    assert ops == {"add", "mul", "sub", "div", "neg", "addc", "mulc", "rsubc", "rdivc", "pow",
+                   "tanh", "exp", "log"}
+
+
+@pytest.mark.parametrize("edits, message", [
+    ((("parent.grad += local * node.grad", "parent.grad = local * node.grad"),),
+     r"For `a \* a` at a = 1\.5, ∂/∂a should be 3; yours gave 1\.5\. It looks as if a value "
+     r"used more than once gets only the gradient of its last use"),
+    ((("        visit(self)\n        self.grad = 1.0\n        for node in reversed(order):\n"
+       "            for parent, local in node.parents:\n"
+       "                parent.grad += local * node.grad",
+       "        self.grad = 1.0\n        queue, done = [self], set()\n        while queue:\n"
+       "            node = queue.pop(0)\n            if id(node) in done:\n"
+       "                continue\n"
+       "            done.add(id(node))\n            for parent, local in node.parents:\n"
+       "                parent.grad += local * node.grad\n                queue.append(parent)"),),
+     r"For `c = a \* b; d = c \+ c\.exp\(\); d \* c` .*It looks as if a value passes its "
+     r"gradient on before all of its users have sent theirs"),
+    ((("return Scalar(t, ((self, 1.0 - t * t),))",
+       "return Scalar(t, ((self, 1.0 - self.value ** 2),))"),),
+     r"For `a\.tanh\(\)` at a = 0\.7, ∂/∂a should be 0\.63474; yours gave 0\.51"),
+    ((("((self, other.value), (other, self.value))",
+       "((self, self.value), (other, other.value))"),),
+     r"For `a \* b` at a = 2, b = -3, ∂/∂a should be -3; yours gave 2"),
+    ((("k * self.value ** (k - 1)", "k * self.value ** k"),),
+     r"For `a \*\* 3` at a = 1\.5, ∂/∂a should be 6\.75; yours gave 10\.125"),
+    ((("        self.grad = 1.0\n        for node", "        for node"),),
+     r"For `a \+ b` at a = 1\.5, b = -2, ∂/∂a should be 1; yours gave 0"),
+    ((("        other = other if isinstance(other, Scalar) else Scalar(other)\n"
+       "        return Scalar(self.value + other.value", "        return Scalar(self.value + "
+                                                        "other.value"),),
+     r"`a \+ 3` raised AttributeError: 'float' object has no attribute 'value'"),
+    ((("return Scalar(float(np.log(self.value)), ((self, 1.0 / self.value),))",
+       "return Scalar(float(np.log(self.value)), ((self, self.value),))"),),
+     r"For `a\.log\(\)` at a = 2\.5, ∂/∂a should be 0\.4; yours gave 2\.5"),
+    ((("return Scalar(self.value + other.value, ((self, 1.0), (other, 1.0)))",
+       "return Scalar(self.value - other.value, ((self, 1.0), (other, 1.0)))"),),
+     r"`a \+ b` at a = 1\.5, b = -2: the value should be -0\.5; yours gave 3\.5"),
+    ((("        self.grad = 0.0\n", "        self.grad = None\n"),),
+     r"Scalar\(1\.5\)\.grad is None"),
+])
+def test_scalar_engine_rejects_wrong_engines_specifically(edits, message):
+    rejects(check.scalar_engine, engine(*edits), message)
+
+
+def test_scalar_engine_rejects_an_unrelated_input_that_gets_a_gradient():
+    leaky = engine(("        self.grad = 1.0\n        for node", "        self.grad = 1.0\n"
+                    "        for node in [n for n in order if not n.parents]:\n"
+                    "            node.grad = node.grad or 0.0\n        for node"),
+                   ("    def __init__(self, value, parents=()):\n",
+                    "    made = []\n\n    def __init__(self, value, parents=()):\n"
+                    "        Scalar.made.append(self)\n"),
+                   ("        visit(self)\n", "        visit(self)\n"
+                    "        for other in Scalar.made:\n"
+                    "            if id(other) not in seen:\n"
+                    "                other.grad = 0.5\n"))
+    rejects(check.scalar_engine, leaky, r"an unrelated Scalar b has \.grad 0\.5; it should stay")
+
+
+def test_scalar_engine_gives_odd_answers_a_verdict():
+    rejects(check.scalar_engine, None, "`Scalar` is None")
+    rejects(check.scalar_engine, 3.0, "should be a function")
+
+    class Broken(engine()):
+        def __init__(self, value, parents=()):
+            raise ValueError("boom")
+
+    rejects(check.scalar_engine, Broken, r"raised ValueError: boom")
+
+    class NoValue:
+        def __init__(self, value):
+            self.number = value
+
+    rejects(check.scalar_engine, NoValue, r"has no `\.value`")
+
+
+def test_scalar_engine_rejects_gradient_tape():
+    tf = import_tensorflow()
+    right = engine()
+
+    class Taped(right):
+        def backward(self):
+            with tf.GradientTape():
+                super().backward()
+
+    rejects(check.scalar_engine, Taped, "uses `tf.GradientTape`")
+
+
+def test_scalar_engine_stub_says_exercise_is_yours():
+    stub = engine(("        self.value = float(value)\n", "        raise NotImplementedError("
+                   "'Exercise 3.4 is yours: implement `Scalar`, a number that records its "
+                   "computation and backpropagates.')\n"))
+    rejects(check.scalar_engine, stub, r"^Exercise 3\.4 is yours: implement `Scalar`")

@@ -1,11 +1,11 @@
 """Checkers for lesson 02 (The perceptron).
 
 Conventions the lesson states and these checkers test: labels are 0 and 1; a perceptron
-predicts 1 where w·x + b > 0 and 0 otherwise (a point on the boundary gets 0, a point whose
-score is positive however small gets 1); a McCulloch–Pitts neuron fires (1) where
-inputs @ weights >= threshold. The lesson builds the perceptron from scratch in NumPy, so 2.1
-and 2.2 may not hand the work to scikit-learn's `Perceptron`. 2.1 and 2.2 mix fixed edge cases
-with cases drawn from the kit's `rng`; 2.3 and 2.4 take no input.
+predicts 1 where w·x + b > 0 and 0 otherwise (a point on the boundary gets 0); a
+McCulloch–Pitts neuron fires (1) where inputs @ weights >= threshold. 2.1 (the margin of a
+line) and 2.2 (the averaged perceptron, built from scratch, so not with scikit-learn's
+`Perceptron`) mix fixed edge cases with cases drawn from the kit's `rng`; 2.3 and 2.4 take
+no input. A known slip is named only when the answer's result is what that slip alone gives.
 """
 
 import itertools
@@ -22,21 +22,13 @@ from helpers.checks import (
     expect_finite,
     expect_shape,
     need_callable,
+    one_mistake,
     short,
 )
 
 # Sums that reach a threshold up to float round-off count as reaching it (0.1 + 0.2 >= 0.3).
 _EPS = 1e-9
-# Drawn points score at least this far from the boundary, relative to the size of the terms
-# of w·x + b, so that a right answer summing in another order (or in float32) cannot land on
-# the other side.
-_MARGIN = 1e-3
-_TINY = 2.0 ** -30  # a score just above 0 that float32 holds exactly
 _PERCEPTRON = ("sklearn.linear_model.Perceptron",)
-
-
-def _reference_predict(x, w, b):
-    return (np.asarray(x, dtype=float) @ np.asarray(w, dtype=float) + float(b) > 0).astype(int)
 
 
 def _all_inputs(d):
@@ -61,224 +53,236 @@ def _unpack(value, count, what, names):
     raise Reject(f"{what} should return {count} things, {names}; yours returned {got}.")
 
 
-def _labels(value, n, what, scores):
-    """`value` as an int array of n labels 0/1, or a Reject saying what is off."""
-    out = as_array(value, what)
-    if out.shape in ((n, 1), (1, n)) and n > 1:
-        raise Reject(f"{what} should have shape ({n},), one label per point; yours has shape "
-                     f"{out.shape}. Flatten it (or use a w of shape (d,), not (d, 1)).")
-    expect_shape(out, (n,), what)
-    expect_finite(out, what)
-    odd = out[(out != 0) & (out != 1)]
-    if odd.size:
-        if np.any(odd == -1):
-            hint = " Labels in this lesson are 0 and 1, not -1 and +1 (np.sign gives -1)."
-        elif np.allclose(out, scores, rtol=1e-4, atol=1e-6):
-            hint = " These are the scores w·x + b themselves, before the step to 0 or 1."
-        else:
-            hint = ""
-        raise Reject(f"{what} should hold only 0s and 1s; yours has "
-                     f"{short(np.unique(odd))}.{hint}")
-    return out.astype(int)
-
-
 # Exercise 2.1 --------------------------------------------------------------------------------
 
-def _away_from_boundary(rng, n, d, w, b, scale):
-    """(n, d) points drawn with |w·x + b| >= _MARGIN·(1 + |x|·|w| + |b|) (rows too close are
-    drawn again)."""
-    x = rng.normal(size=(n, d)) * scale
-    for _ in range(100):
-        near = np.abs(x @ w + b) < _MARGIN * (1 + np.abs(x) @ np.abs(w) + abs(b))
-        if not near.any():
-            return x
-        x[near] = rng.normal(size=(int(near.sum()), d)) * scale
-    raise RuntimeError("could not draw points away from the boundary")  # never in practice
+def _plus_minus(y):
+    return np.where(np.asarray(y).astype(int) == 1, 1.0, -1.0)
 
 
-def _predict_cases(rng):
-    fixed = np.random.default_rng(2)  # the edge cases are the same on every call
-    cases = []
-    for n, d in ((200, 2), (7, 1), (50, 5), (1, 3)):
-        cases.append((fixed.normal(size=(n, d)), fixed.normal(size=d), float(fixed.normal())))
-    cases.append((fixed.normal(size=(30, 2)).astype("float32"),
-                  fixed.normal(size=2).astype("float32"), np.float32(0.25)))
-    cases.append((fixed.normal(size=(20, 3)), fixed.normal(size=3), 1))  # b an int
-    for i in range(5):
-        n, d = int(rng.integers(1, 200)), int(rng.integers(1, 7))
-        scale = 10 ** rng.uniform(-1, 1)
-        w, b = rng.normal(size=d) * 10 ** rng.uniform(-1, 1), float(rng.normal())
-        x = _away_from_boundary(rng, n, d, w, b, scale)
-        if i == 0:
-            x, w, b = x.astype("float32"), w.astype("float32"), np.float32(b)
-        elif i == 1:
-            b = int(np.round(b * 3))
-            x = _away_from_boundary(rng, n, d, w, b, scale)
-        cases.append((x, w, b))
-    # Exactly on the boundary (score 0: rows 0, 1, 3 of the first two) and just off it; these
-    # numbers are sums of powers of two, so the score is exact in any order and in float32.
-    e = _TINY
-    cases += [
-        (np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), np.array([1.0, -1.0]), 0.0),
-        (np.array([[1.0, 1.0], [1.5, 1.0], [0.5, 0.5], [2.0, 0.0]]), np.array([1.0, 1.0]), -2.0),
-        (np.array([[e, 0.0], [0.0, e], [-e, 0.0], [e, -e]]), np.array([1.0, 1.0]), 0.0),
-        (np.array([[1 + 2.0**-20, 1.0], [1.0, 1.0], [1 - 2.0**-20, 1.0]], dtype="float32"),
-         np.array([1.0, -1.0], dtype="float32"), np.float32(0.0)),
-        (np.array([[1.0], [2.0], [0.5]]), np.array([1.0]), -1 + 2.0**-20),
+def _signed_distances(x, y, w, b):
+    """y±_i (w·x_i + b) / ‖w‖ in float64: each point's distance to the line, negative on the
+    wrong side."""
+    x64, w64 = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
+    return _plus_minus(y) * (x64 @ w64 + float(b)) / np.linalg.norm(w64)
+
+
+def _margin_cases(rng):
+    """(x, y, w, b): fixed edge cases, then sets drawn from `rng` (14 in all)."""
+    fixed = np.random.default_rng(21)  # the edge cases are the same on every call
+    cases = [
+        # separable, the nearest point in class 0 (an answer that ignores class 0 misses it)
+        (np.array([[2.0, 2.0], [3.0, 1.0], [0.0, 0.5], [-1.0, 0.0]]), np.array([1, 1, 0, 0]),
+         np.array([1.0, 1.0]), -2.0),
+        # one point on the wrong side: the margin is negative
+        (np.array([[2.0, 2.0], [0.5, 0.5], [-1.0, -1.0], [3.0, 3.0]]), np.array([1, 1, 0, 0]),
+         np.array([3.0, 4.0]), -1.0),
+        # a point exactly on the line: margin 0
+        (np.array([[1.0, 1.0], [2.0, 3.0], [-2.0, 0.0]]), np.array([0, 1, 0]),
+         np.array([1.0, -1.0]), 0.0),
+        (np.array([[0.25, -0.5]]), np.array([1]), np.array([2.0, 0.5]), 0.75),   # one point
+        (np.array([[0.5], [2.0], [-1.0], [4.0]]), np.array([0, 1, 0, 1]), np.array([2.0]),
+         -3),                                                   # d = 1, b an int
+        (np.array([[1.0, 0.0], [0.0, 2.0]]), np.array([1, 1]), np.array([300.0, 400.0]),
+         -100.0),                                               # a long w, one class only
     ]
-    return cases
+    x = fixed.normal(size=(40, 5))
+    w, b = fixed.normal(size=5), 0.3
+    cases.append((x, (x @ w + b > 0).astype(int), w, b))                 # 5-D, separable
+    x = fixed.normal(size=(25, 3)).astype("float32")
+    w = fixed.normal(size=3).astype("float32")
+    cases.append((x, fixed.integers(0, 2, 25), w, np.float32(-0.5)))      # float32
+    yield from cases   # drawn cases only after these passed: a failure here names no seed
+    for i in range(6):
+        n, d = int(rng.integers(1, 60)), int(rng.integers(1, 6))
+        x = rng.normal(size=(n, d)) * 10 ** rng.uniform(-1, 1)
+        w, b = rng.normal(size=d) * 10 ** rng.uniform(-1, 2), float(rng.normal())
+        y = (x @ w + b > 0).astype(int)
+        if i % 2:                                           # a few points on the wrong side
+            flip = rng.random(n) < 0.2
+            y[flip] = 1 - y[flip]
+        yield x, y if i != 2 else y.astype(float), w, b
 
 
-def _predict_diagnosis(got, want, x, w, b):
-    """What is wrong with the labels `got` (some differ from `want`), as specific as the
-    evidence allows."""
-    n = len(want)
+def _margin_mistakes(x, y, w, b):
+    """(what a known slip gives, message) on this input."""
     x64, w64, b64 = np.asarray(x, dtype=float), np.asarray(w, dtype=float), float(b)
-    scores = x64 @ w64 + b64
-    wrong = np.flatnonzero(got != want)
-    if wrong.size == n and n > 1:
-        return ("every label is the opposite of the right one: check which side of the "
-                "boundary gets 1.")
-    slips = [((x64 @ w64 > 0).astype(int), "your labels are those of w·x alone: b seems to be "
-                                            "left out."),
-             ((x64 @ w64 - b64 > 0).astype(int), "your labels are those of w·x − b: b has the "
-                                                  "wrong sign.")]
-    found = [text for labels, text in slips
-             if not np.array_equal(labels, want) and np.array_equal(got, labels)]
-    if len(found) == 1:
-        return found[0]
-    case = f"w = {_fmt_point(w)}, b = {_number(b)}"
-    on_line = wrong[scores[wrong] == 0]
-    if on_line.size:
-        i = on_line[0]
-        return (f"on the boundary, where w·x + b = 0 exactly (x = {_fmt_point(x[i])}, {case}),"
-                f" your label is {got[i]}; the lesson's convention puts the boundary in "
-                "class 0.")
-    near = wrong[np.abs(scores[wrong]) < 1e-4]
-    if near.size:
-        i = near[0]
-        side = "above" if scores[i] > 0 else "below"
-        return (f"just {side} the boundary, where w·x + b = {scores[i]:.3g} (x = "
-                f"{_fmt_point(x[i])}, {case}), your label is {got[i]}; the label should be "
-                f"{want[i]}: only the sign of the score counts, however small it is.")
-    i = wrong[0]
-    return (f"for the point x[{i}] = {_fmt_point(x[i])} with {case} the score w·x + b is "
-            f"{scores[i]:.4g}, so the label should be {want[i]}; yours gave {got[i]} "
-            f"({wrong.size} of {n} points wrong).")
+    score, sign = x64 @ w64 + b64, _plus_minus(y)
+    norm, norm_wb = np.linalg.norm(w64), np.linalg.norm(np.append(w64, b64))
+    signed = sign * score / norm
+    return [
+        (np.min(sign * score), "your margin is not divided by the length of w: it changes "
+                               "when w and b are multiplied by 10, the line does not."),
+        (np.min(sign * score) / norm_wb, "your margin is divided by the length of (w, b), as "
+                                         "in Novikoff's bound; the distance of a point to the "
+                                         "line w·x + b = 0 divides by the length of w alone."),
+        (np.min(np.abs(score)) / norm, "your margin is the distance of the nearest point "
+                                       "whatever its side: a point on the wrong side should "
+                                       "count as negative."),
+        (np.min(np.asarray(y, dtype=float) * score) / norm,
+         "your margin multiplies by the labels 0 and 1 as they are: class 0 needs −1 there, "
+         "so that a point of class 0 below the line counts as on its right side."),
+        (-np.max(signed), "your margin has the wrong sign: it is positive for points on "
+                          "their correct side."),
+        (np.max(signed), "your margin is the largest distance: the margin is set by the "
+                         "nearest point, the one in most danger."),
+        (np.mean(signed), "your margin is the mean distance over all points; it is set by "
+                          "the nearest point alone."),
+    ]
 
 
-@exercise("2.1", forbid=_PERCEPTRON)
-def predict(answer, rng):
-    """Points in 1 to 6 dimensions (fixed and drawn), float32, an int b, a batch of one,
-    points exactly on the boundary and just off it."""
-    need_callable(answer, "predict")
-    cases = _predict_cases(rng)
-    for x, w, b in cases:
+@exercise("2.1")
+def margin(answer, rng):
+    """The margin of a line on point sets in 1 to 5 dimensions: separable and not, a point on
+    the line, one point, one class only, a long w, float32, int and float labels."""
+    need_callable(answer, "margin")
+    cases = 0
+    for x, y, w, b in _margin_cases(rng):
+        cases += 1
         n, d = x.shape
-        what = f"predict(x, w, b) for x of shape ({n}, {d})"
-        scores = np.asarray(x, dtype=float) @ np.asarray(w, dtype=float) + float(b)
-        got = _labels(call(answer, x, w, b, name="predict"), n, what, scores)
-        want = _reference_predict(x, w, b)
-        if not np.array_equal(got, want):
-            raise Reject(f"{what}: {_predict_diagnosis(got, want, x, w, b)}")
-    return (f"right on {len(cases)} point sets in 1 to 6 dimensions, including points on the "
-            "boundary (label 0) and just above it (label 1).")
+        given = (f"x of shape ({n}, {d}) = {short(x, 50)}, y = {short(np.asarray(y), 30)}, "
+                 f"w = {_fmt_point(w)}, b = {_number(b)}")
+        got = as_number(call(answer, x, y, w, b, name="margin"), f"margin(x, y, w, b) for "
+                        f"{given}")
+        expect_finite(got, f"margin(x, y, w, b) for {given}")
+        want = float(np.min(_signed_distances(x, y, w, b)))
+        # An answer computed in float32 is off by ~1e-7 of the size of the terms of w·x + b
+        # (however small the margin itself); every slip is off by far more.
+        terms = np.abs(np.asarray(x, dtype=float)) @ np.abs(np.asarray(w, dtype=float))
+        rtol = 1e-5
+        atol = 1e-5 * float(np.max(terms + abs(float(b)))) / np.linalg.norm(np.asarray(w, float))
+
+        def same(a, c, rtol=rtol, atol=atol):
+            return bool(np.isclose(a, c, rtol=rtol, atol=atol))
+
+        found = one_mistake(got, [(r, m) for r, m in _margin_mistakes(x, y, w, b)
+                                  if not same(r, want)], same) if not same(got, want) else None
+        if found:
+            raise Reject(f"For {given}, {found} It should be {want:.6g}; yours gave {got:.6g}.")
+        expect_close(got, want, "margin(x, y, w, b)", rtol=rtol, atol=atol, given=given)
+    return (f"right on {cases} point sets in 1 to 5 dimensions: separable and not, a point "
+            "on the line, a single point, one class only, a long w, float32.")
 
 
 # Exercise 2.2 --------------------------------------------------------------------------------
 
-def _update_case_text(w, b, x, y, lr):
-    score = float(np.asarray(x, dtype=float) @ np.asarray(w, dtype=float) + float(b))
-    y_hat = int(score > 0)
-    verdict = "correct, so nothing should change" if y_hat == y else "a mistake"
-    return (f"w = {_fmt_point(w)}, b = {_number(b)}, x_i = {_fmt_point(x)}, y_i = {y}, "
-            f"lr = {_number(lr)} (score {score:.4g}, predicted {y_hat}: {verdict})")
+def _averaged(x, y, epochs, *, tie=0, when="after", over="visits", early_stop=False):
+    """Rosenblatt's rule from zero, lr = 1, in order, for `epochs` epochs; returns (the
+    average, the last (w, b)) as flat arrays (w..., b). The keywords make the known slips:
+    tie=1 (score 0 predicts 1), when="before" (summed before the update), over="updates" |
+    "epochs" | "with_start" | "sum" (what is averaged), early_stop (stops after a clean
+    epoch)."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y).astype(int)
+    wb = np.zeros(x.shape[1] + 1)
+    total, count = np.zeros_like(wb), 0
+    if over == "with_start":
+        count = 1
+    for _ in range(epochs):
+        mistakes = 0
+        for x_i, y_i in zip(x, y):
+            score = x_i @ wb[:-1] + wb[-1]
+            y_hat = int(score > 0) if tie == 0 else int(score >= 0)
+            if when == "before" and over == "visits":
+                total, count = total + wb, count + 1
+            error = y_i - y_hat
+            if error:
+                wb = wb + error * np.append(x_i, 1.0)
+                mistakes += 1
+                if over == "updates":
+                    total, count = total + wb, count + 1
+            if over in ("visits", "with_start", "sum") and when == "after":
+                total, count = total + wb, count + 1
+        if over == "epochs":
+            total, count = total + wb, count + 1
+        if early_stop and mistakes == 0:
+            break
+    if over == "sum":
+        return total, wb
+    return (total / count if count else wb), wb
 
 
-def _update_cases(rng):
-    zero = np.zeros(2)
-    e = _TINY
+def _averaged_cases(rng):
+    """(x, y, epochs): fixed edge cases, then data sets drawn from `rng` (11 in all)."""
+    corners = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    fixed = np.random.default_rng(22)
+    sep_x = fixed.uniform(-2, 2, size=(30, 2))
+    sep_y = (sep_x @ np.array([1.0, 1.0]) > 0.5).astype(int)
     cases = [
-        (zero, 0.0, np.array([1.5, -0.5]), 1, 1.0),          # score 0 -> predicted 0: mistake
-        (zero, 0.0, np.array([1.5, -0.5]), 0, 1.0),          # score 0 -> predicted 0: correct
-        (np.array([1.0, 2.0]), 0.5, np.array([1.0, 1.0]), 0, 0.5),    # false 1
-        (np.array([1.0, -2.0]), 0.0, np.array([0.5, 1.0]), 1, 0.1),   # false 0
-        (np.array([1.0, 2.0]), 0.5, np.array([1.0, 1.0]), 1, 0.5),    # right 1
-        (np.array([1.0, -2.0]), 0.0, np.array([0.5, 1.0]), 0, 0.1),   # right 0
-        (np.array([1.0, -1.0]), 0.0, np.array([2.0, 2.0]), 1, 0.25),  # score 0, w not 0
-        (np.array([1.0, -1.0]), 0.0, np.array([2.0, 2.0]), 0, 0.25),
-        (np.array([1.0]), 0.0, np.array([e]), 0, 1.0),       # score just above 0: predicted 1
-        (np.array([1.0]), 0.0, np.array([e]), 1, 1.0),
-        (np.array([0.5, -1.0, 2.0]), -0.5, np.zeros(3), 1, 0.3),      # x_i = 0: only b moves
-        (np.array([0.5, -1.5], dtype="float32"), np.float32(0.25),
-         np.array([1.0, 1.0], dtype="float32"), 1, 0.5),               # float32
+        (corners, np.array([0, 1, 1, 0]), 20),                    # XOR: it never settles
+        (corners, np.array([0, 0, 0, 1]), 6),                     # AND: settles, then waits
+        (sep_x, sep_y, 5),                                        # separable
+        (np.array([[1.0, -2.0]]), np.array([0]), 3),              # one point, score 0: right
+        (np.array([[2.0], [-1.0], [0.5]]), np.array([1, 0, 1]), 1),   # d = 1, one epoch
+        (fixed.normal(size=(12, 3)).astype("float32"), fixed.integers(0, 2, 12), 4),
     ]
-    for _ in range(30):
-        d = int(rng.integers(1, 7))
-        w, b = rng.normal(size=d) * 10 ** rng.uniform(-1, 1), float(rng.normal())
-        x = _away_from_boundary(rng, 1, d, w, b, 10 ** rng.uniform(-1, 1))[0]
-        lr = float(10 ** rng.uniform(-3, 1))
-        y = int(rng.integers(0, 2))
-        cases.append((w, b, x, y if rng.random() < 0.5 else np.int64(y), lr))
-    return cases
+    yield from cases   # drawn cases only after these passed: a failure here names no seed
+    for _ in range(5):
+        n, d = int(rng.integers(2, 50)), int(rng.integers(1, 5))
+        x = rng.normal(size=(n, d)) + rng.normal(size=d)
+        y = (x @ rng.normal(size=d) + rng.normal() > 0).astype(int)
+        flip = rng.random(n) < rng.uniform(0, 0.3)                # some noise: not separable
+        y[flip] = 1 - y[flip]
+        yield x, y, int(rng.integers(1, 12))
 
 
-def _update_slip(new_w, new_b, w, b, x, y, lr):
-    """A diagnosis when (new_w, new_b) is what exactly one known slip gives, else ''."""
-    w, x, b = np.asarray(w, dtype=float), np.asarray(x, dtype=float), float(b)
-    score = float(x @ w + b)
-    error = int(y) - int(score > 0)
-
-    def step(err):
-        return w + lr * err * x, b + lr * err
-
-    slips = []
-    if error:
-        slips.append((step(-error), " Your step goes the wrong way: it moves w and b away "
-                                    "from the label y_i."))
-    if score == 0:
-        slips.append((step(int(y) - 1), " At a score of exactly 0 the prediction is 0 (the "
-                                        "boundary belongs to class 0)."))
-    elif 0 < score < 1e-4:
-        slips.append((step(int(y)), f" At a score of {score:.3g}, just above 0, the "
-                                    "prediction is 1: only the sign of the score counts."))
-    want = step(error)
-
-    def same(a, c):
-        return np.allclose(a[0], c[0], rtol=1e-5, atol=1e-6) and \
-            np.isclose(a[1], c[1], rtol=1e-5, atol=1e-6)
-
-    found = [text for result, text in slips if not same(result, want)
-             and same((new_w, new_b), result)]
-    return found[0] if len(found) == 1 else ""
+_AVERAGED_SLIPS = [
+    ({}, "last", "your result is the last (w, b), not their average over every visit."),
+    ({"over": "updates"}, None, "your result is the average over the updates only; the "
+                                "average runs over every visit of a point, the ones that "
+                                "change nothing included (they are what pulls it towards a "
+                                "line that has stopped making mistakes)."),
+    ({"over": "epochs"}, None, "your result is the average of the (w, b) at the end of each "
+                               "epoch; the average runs over every visit of a point."),
+    ({"over": "with_start"}, None, "your result counts the starting (0, 0) as one more term "
+                                   "of the average; start the sums at zero with no terms."),
+    ({"over": "sum"}, None, "your result is the sum over the visits, not divided by their "
+                            "number."),
+    ({"when": "before"}, None, "your sums take (w, b) before each visit's update instead of "
+                               "after it."),
+    ({"early_stop": True}, None, "your loop stops after an epoch without mistakes; this one "
+                                 "runs all `epochs` epochs (the average keeps moving towards "
+                                 "the final line while it waits)."),
+    ({"tie": 1}, None, "your perceptron predicts 1 at a score of exactly 0; the lesson's "
+                       "convention puts the boundary in class 0."),
+]
 
 
 @exercise("2.2", forbid=_PERCEPTRON)
-def perceptron_update(answer, rng):
-    """Both kinds of mistake, correct points, a score of exactly 0 and just above it, x_i = 0,
-    float32, and 30 drawn cases. The kit's `call` rejects an answer that changes `w` (or
-    `x_i`) in place: a training loop that keeps the old w would see it change."""
-    need_callable(answer, "perceptron_update")
-    cases = _update_cases(rng)
-    for w, b, x, y, lr in cases:
-        given = _update_case_text(w, b, x, y, lr)
-        w64, x64 = np.asarray(w, dtype=float), np.asarray(x, dtype=float)
-        error = int(y) - int(x64 @ w64 + float(b) > 0)
-        want_w, want_b = w64 + lr * error * x64, float(b) + lr * error
-        out = call(answer, w, b, x, y, lr, name="perceptron_update")
-        new_w, new_b = _unpack(out, 2, "perceptron_update", "the new w and the new b "
-                               "(`return w, b`)")
-        new_w = as_array(new_w, "the new w")
-        expect_shape(new_w, w.shape, "the new w")
-        new_b = as_number(new_b, "the new b")
-        try:
-            expect_close(new_w, want_w, "the new w", rtol=1e-5, atol=1e-6, given=given)
-            expect_close(new_b, want_b, "the new b", rtol=1e-5, atol=1e-6, given=given)
-        except Reject as reason:
-            raise Reject(f"{reason}{_update_slip(new_w, new_b, w, b, x, y, lr)}") from None
-    return (f"right on {len(cases)} cases: both kinds of mistake, correct points (unchanged), "
-            "a score of exactly 0 (predicts 0) and just above it (predicts 1), x_i = 0, and "
-            "drawn cases.")
+def averaged_perceptron(answer, rng):
+    """XOR (never settles), AND (settles and waits), separable and noisy data in 1 to 4
+    dimensions, a single point, one epoch, float32."""
+    need_callable(answer, "averaged_perceptron")
+    cases = 0
+    for x, y, epochs in _averaged_cases(rng):
+        cases += 1
+        n, d = x.shape
+        given = (f"x of shape ({n}, {d}) = {short(x, 50)}, y = {short(y, 30)}, epochs = "
+                 f"{epochs}")
+        out = call(answer, x, y, epochs, name="averaged_perceptron")
+        w_avg, b_avg = _unpack(out, 2, "averaged_perceptron", "the averaged w and the "
+                               "averaged b (`return w_avg, b_avg`)")
+        w_avg = as_array(w_avg, "the averaged w")
+        expect_shape(w_avg, (d,), f"the averaged w for {given}")
+        b_avg = as_number(b_avg, "the averaged b")
+        got = np.append(w_avg, b_avg)
+        expect_finite(got, f"the averaged (w, b) for {given}")
+        want, last = _averaged(x, y, epochs)
+
+        def same(a, c):
+            return bool(np.allclose(a, c, rtol=1e-6, atol=1e-9))
+
+        mistakes = []
+        for options, pick, message in _AVERAGED_SLIPS:
+            average, final = _averaged(x, y, epochs, **options)
+            mistakes.append((final if pick == "last" else average, message))
+        if not same(got, want):
+            found = one_mistake(got, [(r, m) for r, m in mistakes if not same(r, want)], same)
+            if found:
+                raise Reject(f"For {given}, {found}")
+        expect_close(w_avg, want[:-1], "the averaged w", rtol=1e-6, atol=1e-9, given=given)
+        expect_close(b_avg, want[-1], "the averaged b", rtol=1e-6, atol=1e-9, given=given)
+    return (f"right on {cases} data sets: XOR, AND, separable and noisy data in 1 to 4 "
+            "dimensions, a single point, one epoch, float32.")
 
 
 @exercise("2.3")
