@@ -6,7 +6,7 @@ import functools
 
 import numpy as np
 import pytest
-from answers import SEED_NOTE, lookup_table, raises_value_error, stub_for
+from answers import SEED_NOTE, lookup_table, raises_value_error, stub_for, table_of
 
 from helpers.checks import ExerciseFailed
 from helpers.checks import lesson00 as check
@@ -24,77 +24,142 @@ def changes_input(right, index=0):
     return careless
 
 
-# Exercise 0.1: matmul_flops ------------------------------------------------------------------
+# Exercise 0.1: broadcast_shape ---------------------------------------------------------------
 
-def flops(m, k, n):
-    return 2 * m * k * n
-
-
-@pytest.mark.parametrize("answer", [
-    flops,
-    lambda m, k, n: np.prod([2, m, k, n]),                          # NumPy int64
-    lambda m, k, n: np.asarray(2.0 * m * n * k),                    # a 0-d float array
-    lambda m, k, n: np.float32(2 * m * k * n),                      # float32 rounding
-    lambda m, k, n: m * n * (k + k),
-])
-def test_matmul_flops_accepts_right_answers_written_differently(answer):
-    assert check.matmul_flops(answer) is True
+def shape_from_the_right(a, b):
+    a, b = (1,) * (len(b) - len(a)) + tuple(a), (1,) * (len(a) - len(b)) + tuple(b)
+    out = []
+    for x, y in zip(a, b):
+        if x != y and 1 not in (x, y):
+            raise ValueError(f"sizes {x} and {y} clash")
+        out.append(y if x == 1 else x)
+    return tuple(out)
 
 
-def test_matmul_flops_passes_a_right_answer_on_many_fresh_draws():
+def shape_reversed_loop(a, b):
+    out = []
+    for i in range(1, max(len(a), len(b)) + 1):
+        x = a[-i] if i <= len(a) else 1
+        y = b[-i] if i <= len(b) else 1
+        if x == 1 or y == 1 or x == y:
+            out.insert(0, max(x, y))
+        else:
+            raise ValueError("shapes do not broadcast")
+    return out                                                      # a list is fine
+
+
+@pytest.mark.parametrize("answer", [shape_from_the_right, shape_reversed_loop,
+                                    lambda a, b: np.array(shape_from_the_right(a, b))])
+def test_broadcast_shape_accepts_right_answers_written_differently(answer):
+    assert check.broadcast_shape(answer) is True
+
+
+def test_broadcast_shape_passes_a_right_answer_on_many_fresh_draws():
     for _ in range(20):
-        assert check.matmul_flops(flops) is True
+        assert check.broadcast_shape(shape_from_the_right) is True
+
+
+def left_aligned(a, b):
+    a, b = tuple(a) + (1,) * (len(b) - len(a)), tuple(b) + (1,) * (len(a) - len(b))
+    return shape_from_the_right(a, b)
+
+
+def without_padding(a, b):
+    out = []
+    for x, y in zip(reversed(a), reversed(b)):
+        if x != y and 1 not in (x, y):
+            raise ValueError("clash")
+        out.append(max(x, y))
+    return tuple(reversed(out))
+
+
+def keeps_the_one(a, b):
+    shape_from_the_right(a, b)                                      # raises on a clash
+    return tuple(min(x, y) for x, y in zip(*[(1,) * (max(len(a), len(b)) - len(s)) + tuple(s)
+                                             for s in (a, b)]))
+
+
+def never_raises(a, b):
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    return tuple(max(x, y) for x, y in zip(a, b))
+
+
+def raises_type_error_on_a_clash(a, b):
+    try:
+        return shape_from_the_right(a, b)
+    except ValueError:
+        raise TypeError("incompatible") from None
 
 
 @pytest.mark.parametrize("answer, message", [
-    (None, "`matmul_flops` is None"),
-    ("2*m*k*n", "should be a function; got a str"),
-    (raises_value_error, r"`matmul_flops\(2, 3, 4\)` raised ValueError: boom"),
-    (lambda m, k, n: m * k * n, r"should be 48; yours gave 24\. That counts the "
-                                r"multiplications only"),
-    (lambda m, k, n: m * n * (2 * k - 1), r"yours gave 40\. That is m·n·\(2k − 1\)"),
-    (lambda m, k, n: -2 * m * k * n, "sign is flipped"),
-    (lambda m, k, n: 2 * m * n, r"yours gave 16\. That counts one multiply-add per output"),
-    (lambda m, k, n: 2 * m * k * (n + 1), r"matmul_flops\(2, 3, 4\) should be 48; yours gave "
-                                          r"60\. \[Cases drawn"),
-    (lambda m, k, n: 2 * (m * k + k * n), r"should be 48; yours gave 36\. \[Cases drawn"),
-    (lambda m, k, n: 1000, r"should be 48; yours gave 1000"),                  # constant
-    (lambda m, k, n: [2 * m, k, n], r"single number; got shape \(3,\)"),
-    (lambda m, k, n: None, r"forget a `return`"),
-    (lambda m, k, n: float("nan"), r"yours gave nan"),
-    (lambda m, k, n: "48", "got the text"),
+    (None, "`broadcast_shape` is None"),
+    ((3, 4), "should be a function; got a tuple"),
+    (left_aligned, r"broadcast_shape\(\(3, 1\), \(4,\)\) should be \(3, 4\); yours raised "
+                   r"ValueError.*lined the shapes up from the left"),
+    (without_padding, r"broadcast_shape\(\(3, 1\), \(4,\)\) should be \(3, 4\); yours gave "
+                      r"\(4,\)\. The longer shape's leading axes are missing"),
+    (keeps_the_one, r"should be \(3, 4\); yours gave \(1, 1\)\. Where one size is 1 your "
+                    r"result kept the 1"),
+    (lambda a, b: tuple(reversed(shape_from_the_right(a, b))),
+     r"\(3, 1\), \(4,\)\) should be \(3, 4\); yours gave \(4, 3\)\. Your result is in "
+         r"reverse order"),
+    (never_raises, r"\(5, 4\) and \(4, 5\) do not broadcast .* should raise ValueError; yours "
+                   r"returned \(5, 5\)\. \["),
+    (raises_type_error_on_a_clash, r"`broadcast_shape\(\(5, 4\), \(4, 5\)\)` raised "
+                                   r"TypeError: incompatible"),
+    (lambda a, b: None, r"broadcast_shape\(\(3, 1\), \(4,\)\) is None: did you forget"),
+    (lambda a, b: "(3, 4)", "should be a tuple of ints"),
+    (lambda a, b: (3.5, 4), "should be a tuple of ints"),
+    (lambda a, b: 12, "should be a tuple of ints"),
 ])
-def test_matmul_flops_rejects_wrong_answers_specifically(answer, message):
+def test_broadcast_shape_rejects_wrong_answers_specifically(answer, message):
     with pytest.raises(ExerciseFailed, match=message):
-        check.matmul_flops(answer)
+        check.broadcast_shape(answer)
 
 
-def test_matmul_flops_rejects_a_32_bit_overflow_past_two_to_the_31():
-    with pytest.raises(ExerciseFailed, match=r"matmul_flops\(4096, 4096, 4096\) should be "
-                                             r"137,438,953,472; yours gave 0\..*32-bit"):
-        check.matmul_flops(lambda m, k, n: np.prod([2, m, k, n], dtype=np.int32))
+def test_broadcast_shape_rejects_the_library_and_keras_own_broadcasting():
+    def with_numpy(a, b):
+        return np.broadcast_shapes(a, b)
+
+    def with_broadcast_to(a, b):
+        return np.broadcast_to(np.zeros(a), shape_from_the_right(a, b)).shape
+
+    for answer, name in ((with_numpy, "broadcast_shapes"), (with_broadcast_to, "broadcast_to")):
+        with pytest.raises(ExerciseFailed, match=rf"your answer uses `[\w.]*{name}`"):
+            check.broadcast_shape(answer)
 
 
-def test_matmul_flops_stub_is_told_the_exercise_is_theirs():
-    with pytest.raises(ExerciseFailed, match=r"^Exercise 0\.1 is yours: write matmul_flops"):
-        check.matmul_flops(stub_for("0.1", "write matmul_flops(m, k, n)"))
+def test_broadcast_shape_stub_is_told_the_exercise_is_theirs():
+    with pytest.raises(ExerciseFailed, match=r"^Exercise 0\.1 is yours: write broadcast"):
+        check.broadcast_shape(stub_for("0.1", "write broadcast_shape(a, b)"))
 
 
-def test_matmul_flops_rejects_a_table_of_the_fixed_cases_on_drawn_shapes():
-    lookup = lookup_table(check.matmul_flops, flops, lambda m, k, n: 0)
-    with pytest.raises(ExerciseFailed, match=r"yours gave 0\..*" + SEED_NOTE):
-        check.matmul_flops(lookup)
+def test_broadcast_shape_rejects_a_table_of_the_fixed_cases_on_drawn_shapes():
+    fixed = check.broadcast_shape.__wrapped__.__globals__["_shape_pairs"](
+        np.random.default_rng(0))[:16]
+
+    def right_or_raise(a, b):
+        return shape_from_the_right(a, b)
+
+    lookup = table_of(fixed, lambda a, b: _result(right_or_raise, a, b),
+                      lambda a, b: (1,) * max(len(a), len(b)))
+
+    def answer(a, b):
+        out = lookup(a, b)
+        if isinstance(out, Exception):
+            raise out
+        return out
+
+    with pytest.raises(ExerciseFailed, match=SEED_NOTE):
+        check.broadcast_shape(answer)
 
 
-def test_matmul_flops_failure_on_a_drawn_case_repeats_with_its_seed():
-    lookup = lookup_table(check.matmul_flops, flops, lambda m, k, n: 0)
-    messages = []
-    for _ in range(2):
-        with pytest.raises(ExerciseFailed) as info:
-            check.matmul_flops(lookup, seed=20240)
-        messages.append(str(info.value))
-    assert messages[0] == messages[1]
-    assert "check.matmul_flops(..., seed=20240)" in messages[0]
+def _result(fn, *args):
+    try:
+        return fn(*args)
+    except ValueError as error:
+        return error
 
 
 # Exercise 0.2: standardize -------------------------------------------------------------------
@@ -359,3 +424,137 @@ def test_squared_distances_rejects_a_table_of_the_fixed_cases_on_drawn_points():
                           lambda a, b: np.zeros((len(a), len(b))))
     with pytest.raises(ExerciseFailed, match=r"yours gave 0 .*" + SEED_NOTE):
         check.squared_distances(lookup)
+
+
+# Exercise 0.4: cheapest_chain ----------------------------------------------------------------
+
+def chain_recursive(dims):
+    from functools import lru_cache
+
+    @lru_cache(maxsize=None)
+    def cost(i, j):
+        if j - i < 2:
+            return 0
+        return min(cost(i, s) + cost(s, j) + 2 * dims[i] * dims[s] * dims[j]
+                   for s in range(i + 1, j))
+
+    return cost(0, len(dims) - 1)
+
+
+def chain_table(dims):
+    n = len(dims) - 1
+    best = np.zeros((n + 1, n + 1))                                 # float64 table, by length
+    for length in range(2, n + 1):
+        for i in range(0, n - length + 1):
+            j = i + length
+            best[i, j] = min(best[i, s] + best[s, j] + 2.0 * dims[i] * dims[s] * dims[j]
+                             for s in range(i + 1, j))
+    return best[0, n]
+
+
+def chain_all_orders(dims):
+    if len(dims) <= 2:
+        return 0
+    return min(chain_all_orders(dims[:s + 1]) + chain_all_orders(dims[s:])
+               + 2 * dims[0] * dims[s] * dims[-1] for s in range(1, len(dims) - 1))
+
+
+@pytest.mark.parametrize("answer", [chain_recursive, chain_table, chain_all_orders])
+def test_cheapest_chain_accepts_right_answers_written_differently(answer):
+    assert check.cheapest_chain(answer) is True
+
+
+def test_cheapest_chain_passes_a_right_answer_on_many_fresh_draws():
+    for _ in range(10):
+        assert check.cheapest_chain(chain_recursive) is True
+
+
+def left_to_right(dims):
+    return sum(2 * dims[0] * dims[s] * dims[s + 1] for s in range(1, len(dims) - 1))
+
+
+def right_to_left(dims):
+    return left_to_right(dims[::-1])
+
+
+def greedy(dims):
+    dims, total = list(dims), 0
+    while len(dims) > 2:
+        s = min(range(1, len(dims) - 1), key=lambda s: dims[s - 1] * dims[s] * dims[s + 1])
+        total += 2 * dims[s - 1] * dims[s] * dims[s + 1]
+        del dims[s]
+    return total
+
+
+def most_expensive(dims):
+    if len(dims) <= 2:
+        return 0
+    return max(most_expensive(dims[:s + 1]) + most_expensive(dims[s:])
+               + 2 * dims[0] * dims[s] * dims[-1] for s in range(1, len(dims) - 1))
+
+
+def better_of_the_two_ends(dims):
+    return min(left_to_right(dims), right_to_left(dims))
+
+
+def int32_table(dims):
+    return np.int32(chain_recursive(dims) % 2**32 - (2**31 if chain_recursive(dims) % 2**32
+                                                       >= 2**31 else 0))
+
+
+@pytest.mark.parametrize("answer, message", [
+    (None, "`cheapest_chain` is None"),
+    ([10, 30], "should be a function; got a list"),
+    (raises_value_error, r"`cheapest_chain\(\[4, 7\]\)` raised ValueError: boom"),
+    (lambda dims: chain_recursive(dims) // 2, r"cheapest_chain\(\[2, 3, 4\]\) should be 48; "
+                                              r"yours gave 24\. That counts the "
+                                              r"multiplications only"),
+    (left_to_right, r"cheapest_chain\(\[1000, 10, 1000, 64\]\) should be 2,560,000; yours "
+                    r"gave 148000000\. That is the cost of multiplying from left to right"),
+    (right_to_left, r"cheapest_chain\(\[10, 30, 5, 60\]\) should be 9,000; yours gave 54000\. "
+                    r"That is the cost of multiplying from right to left"),
+    (greedy, r"cheapest_chain\(\[5, 10, 3, 12, 5, 50, 6\]\) should be 4,020; yours gave "
+             r"6760\. That is the cost of always doing the cheapest single product next"),
+    (most_expensive, r"should be 9,000; yours gave 54000\. That is the most expensive order"),
+    (better_of_the_two_ends, r"cheapest_chain\(\[5, 10, 3, 12, 5, 50, 6\]\) should be 4,020; "
+                             r"yours gave 5112\. \["),
+    (int32_table, r"cheapest_chain\(\[4096, 4096, 4096, 4096\]\) should be 274,877,906,944; "
+                  r"yours gave 0"),
+    (lambda dims: None, "forget a `return`"),
+    (lambda dims: float("nan"), "yours gave nan"),
+    (lambda dims: [9000], r"should be 9,000; yours gave|should be 0"),
+    (lambda dims: "9000", "got the text"),
+])
+def test_cheapest_chain_rejects_wrong_answers_specifically(answer, message):
+    with pytest.raises(ExerciseFailed, match=message):
+        check.cheapest_chain(answer)
+
+
+def test_cheapest_chain_rejects_an_answer_that_changes_dims_in_place():
+    def pops(dims):
+        out = chain_recursive(tuple(dims))
+        dims.pop()
+        return out
+
+    with pytest.raises(ExerciseFailed, match=r"changed its input `dims` in place"):
+        check.cheapest_chain(pops)
+
+
+def test_cheapest_chain_rejects_numpys_chain_order():
+    def with_einsum_path(dims):
+        shapes = [np.empty((dims[i], dims[i + 1])) for i in range(len(dims) - 1)]
+        return np.einsum_path(*shapes, optimize="optimal")
+
+    with pytest.raises(ExerciseFailed, match=r"your answer uses `np.einsum_path`"):
+        check.cheapest_chain(with_einsum_path)
+
+
+def test_cheapest_chain_stub_is_told_the_exercise_is_theirs():
+    with pytest.raises(ExerciseFailed, match=r"^Exercise 0\.4 is yours: write cheapest"):
+        check.cheapest_chain(stub_for("0.4", "write cheapest_chain(dims)"))
+
+
+def test_cheapest_chain_rejects_a_table_of_the_fixed_cases_on_drawn_chains():
+    lookup = lookup_table(check.cheapest_chain, chain_recursive, left_to_right)
+    with pytest.raises(ExerciseFailed, match=r"should be [\d,]+; yours gave \d+\. \[" + SEED_NOTE):
+        check.cheapest_chain(lookup)

@@ -12,192 +12,7 @@ from answers import SEED_NOTE, lookup_table, raises_value_error, stub_for
 from helpers.checks import ExerciseFailed
 from helpers.checks import lesson01 as check
 
-# Exercise 1.1: accuracy(y_true, y_pred) ----------------------------------------------------
-
-def accuracy_numpy(y_true, y_pred):
-    y_pred = np.asarray(y_pred)
-    if y_pred.ndim == 2:
-        y_pred = y_pred.argmax(axis=1)
-    return np.mean(np.asarray(y_true) == y_pred)
-
-
-def accuracy_loop(y_true, y_pred):
-    right = 0
-    for t, p in zip(y_true, y_pred):
-        guess = max(range(len(p)), key=lambda k: p[k]) if np.ndim(p) == 1 else p
-        right += int(t == guess)
-    return right / len(y_true)
-
-
-def accuracy_keras(y_true, y_pred):
-    from keras import ops
-
-    y_pred = ops.convert_to_tensor(y_pred)
-    if len(y_pred.shape) == 2:
-        y_pred = ops.argmax(y_pred, axis=1)
-    same = ops.equal(ops.cast(ops.convert_to_tensor(y_true), "int64"), ops.cast(y_pred, "int64"))
-    return ops.mean(ops.cast(same, "float32"))
-
-
-def accuracy_no_argmax(y_true, y_pred):
-    return np.mean(np.asarray(y_true) == np.asarray(y_pred))
-
-
-def accuracy_true_class_above_half(y_true, y_pred):
-    """Counts a row right when its true class has probability above 0.5."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if y_pred.ndim == 2:
-        return np.mean(y_pred[np.arange(len(y_true)), y_true] > 0.5)
-    return np.mean(y_true == y_pred)
-
-
-def accuracy_top_above_half(y_true, y_pred):
-    """Counts a row right only when its top score is above 0.5 and is the true class."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if y_pred.ndim == 2:
-        return np.mean((y_pred.argmax(axis=1) == y_true) & (y_pred.max(axis=1) > 0.5))
-    return np.mean(y_true == y_pred)
-
-
-def accuracy_squeezes(y_true, y_pred):
-    y_pred = np.squeeze(np.asarray(y_pred))          # (1, k) scores become k labels
-    if y_pred.ndim == 2:
-        y_pred = y_pred.argmax(axis=1)
-    return np.mean(np.asarray(y_true) == y_pred)
-
-
-def accuracy_column_argmax(y_true, y_pred):
-    y_pred = np.asarray(y_pred)
-    if y_pred.ndim == 2:
-        y_pred = y_pred.argmax(axis=0) if len(y_pred) == y_pred.shape[1] else \
-            y_pred.argmax(axis=1)
-    return np.mean(np.asarray(y_true) == y_pred)
-
-
-def accuracy_binary_threshold(y_true, y_pred):
-    """Treats the second of two scores as a probability."""
-    y_pred = np.asarray(y_pred)
-    if y_pred.ndim == 2:
-        y_pred = y_pred[:, 1] > 0.5 if y_pred.shape[1] == 2 else y_pred.argmax(axis=1)
-    return np.mean(np.asarray(y_true) == y_pred)
-
-
-@pytest.mark.parametrize("answer", [
-    accuracy_numpy,
-    accuracy_loop,                                                             # a Python float
-    accuracy_keras,                                                            # a tensor
-    lambda t, p: np.array([accuracy_numpy(t, p)], dtype="float32"),            # one element
-    lambda t, p: np.float32(accuracy_numpy(t, p)),
-])
-def test_accuracy_accepts_right_answers_written_differently(answer):
-    assert check.accuracy(answer) is True
-
-
-def test_accuracy_passes_right_answers_on_many_fresh_draws():
-    for _ in range(20):
-        assert check.accuracy(accuracy_numpy) is True
-        assert check.accuracy(accuracy_loop) is True
-
-
-@pytest.mark.parametrize("answer, message", [
-    (None, "`accuracy` is None"),
-    (0.9, "should be a function; got a float"),
-    (stub_for("1.1", "implement `accuracy(y_true, y_pred)`"),
-     r"^Exercise 1\.1 is yours: implement `accuracy\(y_true, y_pred\)`"),
-    (raises_value_error, "raised ValueError: boom"),
-    (lambda t, p: 1 - accuracy_numpy(t, p), "error rate"),                      # wrong sign
-    (lambda t, p: -accuracy_numpy(t, p), r"should be 0\.8 \(40 of 50 right\); yours gave -0\.8"),
-    (lambda t, p: 100 * accuracy_numpy(t, p), "That is a percentage"),
-    (lambda t, p: np.asarray(t) == np.asarray(p), r"single number; got shape \(50,\)"),
-    (lambda t, p: np.sum(np.asarray(t) == np.asarray(p)),                      # a count
-     r"yours gave 40\. That is the number of right answers \(40\), not the fraction of the 50"),
-    (lambda t, p: np.sum(np.asarray(t) == np.asarray(p)) / (len(t) - 1),         # off by one
-     "That divides 40 right answers by 49; there are 50 labels"),
-    (lambda t, p: 1.0, r"should be 0\.8 \(40 of 50 right\); yours gave 1\."),    # constant
-    (lambda t, p: None, "did you forget a `return`"),
-    (lambda t, p: "0.8", "got the text"),
-    (lambda t, p: np.mean(t == p),                                             # lists
-     r"with Python lists, y_true = \[2, 0, 1, 1, 2, 0, 0\].*yours gave 0\. Here y_true and "
-     r"y_pred are Python lists"),
-    (accuracy_no_argmax, r"shapes \(40,\) \(40,3\) Here y_pred holds class scores of shape "
-                         r"\(n, k\)"),
-    (lambda t, p: float("nan"), r"should be 0\.8 .*yours gave nan"),
-])
-def test_accuracy_rejects_wrong_answers_specifically(answer, message):
-    with pytest.raises(ExerciseFailed, match=message):
-        check.accuracy(answer)
-
-
-def test_accuracy_rejects_true_class_above_half_when_every_top_score_is_below_half():
-    with pytest.raises(ExerciseFailed, match=r"every top score below 0\.5, .*should be 0\.6667 "
-                                             r"\(4 of 6 right\); yours gave 0\. That is the "
-                                             r"fraction of rows whose true class scores above"):
-        check.accuracy(accuracy_true_class_above_half)
-
-
-def test_accuracy_rejects_counting_only_tops_above_half():
-    with pytest.raises(ExerciseFailed, match=r"every top score below 0\.5, .*should be 0\.6667 "
-                                             r"\(4 of 6 right\); yours gave 0\."):
-        check.accuracy(accuracy_top_above_half)
-
-
-def test_accuracy_rejects_squeezing_a_batch_of_one():
-    with pytest.raises(ExerciseFailed, match=r"scores of shape \(1, 5\), one point, .*should be "
-                                             r"1 \(1 of 1 right\); yours gave 0\. Here y_pred "
-                                             r"holds class scores"):
-        check.accuracy(accuracy_squeezes)
-
-
-def test_accuracy_rejects_the_argmax_over_columns_on_square_scores():
-    with pytest.raises(ExerciseFailed, match=r"scores of shape \(4, 4\).*yours gave 0\.5\. "
-                                             r"That takes the largest "
-                                             r"score of each column"):
-        check.accuracy(accuracy_column_argmax)
-
-
-def test_accuracy_rejects_a_0_5_threshold_on_two_logits():
-    with pytest.raises(ExerciseFailed, match=r"logits of shape \(6, 2\).*should be 0\.8333 "
-                                             r"\(5 of 6 right\); yours gave 0\.5\. That cuts "
-                                             r"the second score at 0\.5"):
-        check.accuracy(accuracy_binary_threshold)
-
-
-def test_accuracy_rejects_an_answer_that_changes_its_inputs_in_place():
-    def sorts_in_place(y_true, y_pred):
-        out = accuracy_numpy(y_true, y_pred)
-        if isinstance(y_true, np.ndarray):
-            y_true.sort()
-        return out
-
-    with pytest.raises(ExerciseFailed, match=r"changed its input `y_true` in place \(entry"):
-        check.accuracy(sorts_in_place)
-
-    def argmax_in_place(y_true, y_pred):
-        if isinstance(y_pred, np.ndarray) and y_pred.ndim == 2:
-            y_pred[:] = y_pred == y_pred.max(axis=1, keepdims=True)   # one-hot, in place
-        return accuracy_numpy(y_true, y_pred)
-
-    with pytest.raises(ExerciseFailed, match=r"changed its input `y_pred` in place"):
-        check.accuracy(argmax_in_place)
-
-
-def test_accuracy_rejects_a_table_of_the_fixed_cases_on_drawn_labels():
-    lookup = lookup_table(check.accuracy, accuracy_numpy, lambda t, p: -1.0)
-    with pytest.raises(ExerciseFailed, match=r"yours gave -1\..*" + SEED_NOTE):
-        check.accuracy(lookup)
-
-
-def test_accuracy_failure_on_a_drawn_case_repeats_with_its_seed():
-    lookup = lookup_table(check.accuracy, accuracy_numpy, lambda t, p: -1.0)
-    messages = []
-    for _ in range(2):
-        with pytest.raises(ExerciseFailed) as info:
-            check.accuracy(lookup, seed=7)
-        messages.append(str(info.value))
-    assert messages[0] == messages[1] and "check.accuracy(..., seed=7)" in messages[0]
-
-
-# Exercise 1.2: majority_baseline(y_train, n) -----------------------------------------------
+# Exercise 1.1: majority_baseline(y_train, n) -----------------------------------------------
 
 def majority_bincount(y_train, n):
     return np.full(n, np.bincount(y_train).argmax())
@@ -235,8 +50,8 @@ def test_majority_baseline_passes_right_answers_on_many_fresh_draws():
 @pytest.mark.parametrize("answer, message", [
     (None, "`majority_baseline` is None"),
     ([1, 1], "should be a function; got a list"),
-    (stub_for("1.2", "implement `majority_baseline(y_train, n)`"),
-     r"^Exercise 1\.2 is yours: implement `majority_baseline\(y_train, n\)`"),
+    (stub_for("1.1", "implement `majority_baseline(y_train, n)`"),
+     r"^Exercise 1\.1 is yours: implement `majority_baseline\(y_train, n\)`"),
     (raises_value_error, "raised ValueError: boom"),
     (lambda y, n: np.full(n, Counter(y).most_common(1)[0][0]),                 # first seen
      r"labels \[1, 3\] are tied .* towards the smallest, 1\. Yours chose 3"),
@@ -284,7 +99,7 @@ def test_majority_baseline_rejects_a_table_of_the_fixed_cases_on_drawn_labels():
             check.majority_baseline(lookup)
 
 
-# Exercise 1.3: standardize(train, test) -----------------------------------------------------
+# Exercise 1.2: standardize(train, test) -----------------------------------------------------
 
 def standardize_numpy(train, test):
     mean, std = train.mean(axis=0), train.std(axis=0)
@@ -367,8 +182,8 @@ def test_standardize_passes_right_answers_on_many_fresh_draws():
 @pytest.mark.parametrize("answer, message", [
     (None, "`standardize` is None"),
     ("scaler", "should be a function; got a str"),
-    (stub_for("1.3", "implement `standardize(train, test)`"),
-     r"^Exercise 1\.3 is yours: implement `standardize\(train, test\)`"),
+    (stub_for("1.2", "implement `standardize(train, test)`"),
+     r"^Exercise 1\.2 is yours: implement `standardize\(train, test\)`"),
     (raises_value_error, "raised ValueError: boom"),
     (standardize_own_stats, "test set's own mean and std"),
     (standardize_together, "mean and std of train and test together"),
@@ -445,78 +260,199 @@ def test_standardize_rejects_a_table_of_the_fixed_cases_on_drawn_data():
         check.standardize(lookup)
 
 
-# Exercise 1.4: xor_rule(x) --------------------------------------------------------------------
+# Exercise 1.3: best_stump(x, y) --------------------------------------------------------------
 
-def xor_loop(x):
-    out = []
-    for a, b in x:
-        out.append(1 if (a > 0) != (b > 0) else 0)
-    return out
-
-
-def xor_product(x):
-    return (x[:, 0] * x[:, 1] < 0).astype(int)
-
-
-@pytest.mark.parametrize("answer", [
-    xor_product,
-    lambda x: np.sign(x[:, 0]) != np.sign(x[:, 1]),                            # booleans
-    lambda x: np.logical_xor(x[:, 0] > 0, x[:, 1] > 0).astype(float),
-    lambda x: np.signbit(x).sum(axis=1) == 1,
-    xor_loop,
-])
-def test_xor_rule_accepts_right_answers_written_differently(answer):
-    assert check.xor_rule(answer) is True
+def stump_loops(x, y):
+    best = (-1.0, None)
+    for j in range(x.shape[1]):
+        for t in np.concatenate([[x[:, j].min() - 1], np.unique(x[:, j])]):
+            for sign in (1, -1):
+                right = np.mean((sign * (x[:, j] - t) > 0) == y)
+                if right > best[0]:
+                    best = (right, (j, t, sign))
+    return best[1]
 
 
-def test_xor_rule_passes_right_answers_on_many_fresh_draws():
-    for _ in range(20):
-        assert check.xor_rule(xor_product) is True
+def stump_midpoints(x, y):
+    best_right, best_rule = -1, None
+    for j in range(x.shape[1]):
+        v = np.unique(x[:, j])
+        cuts = np.concatenate([[v[0] - 1], (v[:-1] + v[1:]) / 2, [v[-1] + 1]])
+        right = ((x[:, j][None] > cuts[:, None]) == y[None]).sum(axis=1)
+        for sign, counts in ((1, right), (-1, len(y) - right)):
+            if counts.max() > best_right:
+                best_right, best_rule = counts.max(), (j, cuts[counts.argmax()], sign)
+    return best_rule
+
+
+def stump_numpy_types(x, y):                                        # np.int64, float32, -1.0
+    j, t, sign = stump_midpoints(x, y)
+    return [np.int64(j), np.float64(t), float(sign)]
+
+
+@pytest.mark.parametrize("answer", [stump_loops, stump_midpoints, stump_numpy_types])
+def test_best_stump_accepts_right_answers_written_differently(answer):
+    assert check.best_stump(answer) is True
+
+
+def test_best_stump_passes_a_right_answer_on_many_fresh_draws():
+    for _ in range(10):
+        assert check.best_stump(stump_midpoints) is True
+
+
+def only_above(x, y):
+    best = (-1.0, None)
+    for j in range(x.shape[1]):
+        for t in np.concatenate([[x[:, j].min() - 1], np.unique(x[:, j])]):
+            right = np.mean((x[:, j] > t) == y)
+            if right > best[0]:
+                best = (right, (j, t, 1))
+    return best[1]
+
+
+def greater_or_equal(x, y):                                         # searched with >=
+    best = (-1.0, None)
+    for j in range(x.shape[1]):
+        for t in np.unique(x[:, j]):
+            for sign in (1, -1):
+                right = np.mean((sign * (x[:, j] - t) >= 0) == y)
+                if right > best[0]:
+                    best = (right, (j, t, sign))
+    return best[1]
+
+
+def sorts_x(x, y):
+    rule = stump_midpoints(x, y)
+    x.sort(axis=0)
+    return rule
+
+
+def with_tree(x, y):
+    from sklearn.tree import DecisionTreeClassifier
+
+    tree = DecisionTreeClassifier(max_depth=1).fit(x, y)
+    return tree.tree_.feature[0], tree.tree_.threshold[0], 1
 
 
 @pytest.mark.parametrize("answer, message", [
-    (None, "`xor_rule` is None"),
-    (np.zeros(4), "should be a function; got a ndarray"),
-    (stub_for("1.4", "implement `xor_rule(x)`"),
-     r"^Exercise 1\.4 is yours: implement `xor_rule\(x\)`"),
-    (raises_value_error, "raised ValueError: boom"),
-    (lambda x: (x[:, 0] * x[:, 1] > 0).astype(int), "every label is the opposite"),  # sign
-    (lambda x: (x[:, 0] > 0).astype(int),                                      # one sign only
-     r"2 of 4 points wrong, e\.g\. \(1, 1\) should be 0, yours gave 1"),
-    (lambda x: ((x[:, 0] > 0.5) != (x[:, 1] > 0.5)).astype(int),               # threshold
-     r"300 points uniform in \[-2, 2\]²: \d+ of 300 points wrong"),
-    (lambda x: (np.round(x[:, 0]) * np.round(x[:, 1]) < 0).astype(int),        # rounds first
-     r"300 points uniform in \[-2, 2\]²: \d+ of 300 points wrong"),
-    (lambda x: ((x[:, 0] > 1e-3) != (x[:, 1] > 1e-3)).astype(int),             # a tolerance
-     r"points near the axes, .*points wrong"),
-    (lambda x: ((x[:, 0] * x[:, 1] < 0) & (np.abs(x).max(axis=1) < 50)).astype(int),
-     r"far points, .*points wrong"),
-    (lambda x: ((x[:, 0] * x[:, 1] < 0).astype(int))[:, None], "Flatten it"),   # wrong shape
-    (lambda x: (x[:, 0] * x[:, 1] < 0).astype(int)[:-1], r"shape \(4,\); yours has shape \(3,\)"),
-    (lambda x: (x[:, 0] * x[:, 1] < 0).astype(int) + 1, r"only the labels \[0, 1\]"),  # off by one
-    (lambda x: np.ones(len(x)), "2 of 4 points wrong"),                         # constant
-    (lambda x: x[:, 0] * x[:, 1], r"only the labels \[0, 1\]; yours has \[-1\.\]"),
-    (lambda x: x[:, 0] * x[:, 1] / 3, "whole-number labels"),
-    (lambda x: np.where(x[:, 0] * x[:, 1] < 0, 1, -1), r"only the labels \[0, 1\]"),
-    (lambda x: None, "did you forget a `return`"),
+    (None, "`best_stump` is None"),
+    ((0, 15.0, -1), "should be a function; got a tuple"),
+    (raises_value_error, r"`best_stump\(.*\)` raised ValueError: boom"),
+    (only_above, r"on the lesson's 343 training biopsies, your rule gets 226 of 343 rows "
+                 r"right; the best single-feature rule gets 319\. Your rule is the best of those "
+                 r"that predict 1 \*above\*"),
+    (lambda x, y: stump_midpoints(x[:, :1], y), r"the best single-feature rule gets \d+\. That "
+                                                r"is the best rule on feature 0 alone"),
+    (greater_or_equal, r"your rule gets \d+ of \d+ rows right; the best single-feature rule "
+                       r"gets \d+\.( \[|$)"),
+    (lambda x, y: (0, 15.0, 0), r"the sign should be \+1 or -1; yours is 0"),
+    (lambda x, y: (x.shape[1], 0.0, 1), r"the feature should be a column index from 0 to 29; "
+                                        r"yours is 30"),
+    (lambda x, y: (0.5, 0.0, 1), r"the feature should be a column index"),
+    (lambda x, y: (0, float("nan"), 1), r"the threshold should be a finite number"),
+    (lambda x, y: stump_midpoints(x, y)[:2], r"should be a tuple \(feature, threshold, sign\)"),
+    (lambda x, y: 0.95, r"should be a tuple \(feature, threshold, sign\)"),
+    (lambda x, y: ("radius", 15.0, 1), r"should be \(an int feature"),
+    (lambda x, y: None, "forget a `return`"),
+    (sorts_x, r"changed its input `x` in place"),
+    (with_tree, r"your answer uses `[\w.]*DecisionTreeClassifier`"),
+    (stub_for("1.3", "write best_stump(x, y)"), r"^Exercise 1\.3 is yours: write best_stump"),
 ])
-def test_xor_rule_rejects_wrong_answers_specifically(answer, message):
+def test_best_stump_rejects_wrong_answers_specifically(answer, message):
     with pytest.raises(ExerciseFailed, match=message):
-        check.xor_rule(answer)
+        check.best_stump(answer)
 
 
-def test_xor_rule_rejects_an_answer_that_changes_x_in_place():
-    def takes_signs_in_place(x):
-        np.sign(x, out=x)
-        return (x[:, 0] != x[:, 1]).astype(int)
+def test_best_stump_rejects_a_table_of_the_fixed_cases_on_drawn_sets():
+    lookup = lookup_table(check.best_stump, stump_midpoints, lambda x, y: (0, 0.0, 1))
+    with pytest.raises(ExerciseFailed, match=r"drawn rows .* your rule gets .*" + SEED_NOTE):
+        check.best_stump(lookup)
+
+
+# Exercise 1.4: spiral_features(x, turns) ----------------------------------------------------
+
+def unwound(x, turns):
+    radius = np.hypot(x[:, 0], x[:, 1])
+    phase = np.arctan2(x[:, 1], x[:, 0]) - 2 * np.pi * turns * radius
+    return np.column_stack([np.cos(phase), np.sin(phase)])
+
+
+def unwound_one_column(x, turns):                                   # one feature, a 1-D array
+    return unwound(x, turns)[:, 0]
+
+
+def unwound_with_radius(x, turns):                                  # float32, extra columns
+    x = np.asarray(x, dtype=np.float32)
+    radius = np.sqrt((x ** 2).sum(axis=1))
+    phase = np.arctan2(x[:, 1], x[:, 0]) - np.float32(2 * np.pi * turns) * radius
+    return np.stack([np.cos(phase), np.sin(phase), radius, np.ones_like(radius)], axis=1)
+
+
+def unwound_keras(x, turns):
+    from keras import ops
+
+    radius = ops.sqrt(ops.sum(x * x, axis=1))
+    phase = ops.arctan2(x[:, 1], x[:, 0]) - 2 * np.pi * turns * radius
+    return ops.stack([ops.cos(phase), ops.sin(phase)], axis=1)
+
+
+@pytest.mark.parametrize("answer", [unwound, unwound_one_column, unwound_with_radius,
+                                    unwound_keras])
+def test_spiral_features_accepts_right_answers_written_differently(answer):
+    assert check.spiral_features(answer) is True
+
+
+def test_spiral_features_passes_a_right_answer_on_many_fresh_draws():
+    for _ in range(10):
+        assert check.spiral_features(unwound) is True
+
+
+def polar(x, turns):
+    return np.column_stack([np.hypot(x[:, 0], x[:, 1]), np.arctan2(x[:, 1], x[:, 0])])
+
+
+def ignores_turns(x, turns):                                        # tuned on the lesson's 1.5
+    return unwound(x, 1.5)
+
+
+def many_bumps(x, turns):                                           # too many features
+    centres = np.random.default_rng(0).uniform(-1, 1, (50, 2))
+    return np.exp(-((x[:, None, :] - centres[None]) ** 2).sum(-1) / 0.02)
+
+
+@pytest.mark.parametrize("answer, message", [
+    (None, "`spiral_features` is None"),
+    (np.ones((3, 2)), "should be a function; got a ndarray"),
+    (raises_value_error, r"`spiral_features\(.*\)` raised ValueError: boom"),
+    (lambda x, turns: x, r"on spirals of 1\.5 turns .* got \d+\.\d% of the 200 validation "
+                         r"points right; the target is 95%\. \["),
+    (polar, r"on spirals of 1\.5 turns .*your 2 features got"),
+    (ignores_turns, r"on spirals of 0\.75 turns .* They work for 1\.5 turns but not for 0\.75: "
+                    r"does your answer use `turns`\?"),
+    (many_bumps, r"has 50 features; the task allows 1 to 4"),
+    (lambda x, turns: unwound(x, turns)[:100], r"should have shape \(600, f\), one row per "
+                                               r"point; yours has shape \(100, 2\)"),
+    (lambda x, turns: np.full((len(x), 2), np.nan), "NaN or infinity"),
+    (lambda x, turns: None, "forget a `return`"),
+    (lambda x, turns: "features", "got the text"),
+    (stub_for("1.4", "write `spiral_features(x, turns)`"),
+     r"^Exercise 1\.4 is yours: write `spiral_features\(x, turns\)`"),
+])
+def test_spiral_features_rejects_wrong_answers_specifically(answer, message):
+    with pytest.raises(ExerciseFailed, match=message):
+        check.spiral_features(answer)
+
+
+def test_spiral_features_rejects_an_answer_that_changes_x_in_place():
+    def rescales(x, turns):
+        x *= 1.0001
+        return unwound(x, turns)
 
     with pytest.raises(ExerciseFailed, match=r"changed its input `x` in place"):
-        check.xor_rule(takes_signs_in_place)
+        check.spiral_features(rescales)
 
 
-def test_xor_rule_rejects_a_table_of_the_fixed_cases_on_drawn_points():
-    lookup = lookup_table(check.xor_rule, xor_product, lambda x: 1 - xor_product(x))
-    with pytest.raises(ExerciseFailed, match=r"points with \|coordinates\| from 1e-3 to 1e3.*"
-                                             r"(every label is the opposite|1 of 1 points "
-                                             r"wrong).*" + SEED_NOTE):
-        check.xor_rule(lookup)
+def test_spiral_features_rejects_a_table_of_the_points_it_has_seen():
+    lookup = lookup_table(check.spiral_features, unwound, lambda x, turns: x)
+    with pytest.raises(ExerciseFailed, match=r"validation points right.*" + SEED_NOTE):
+        check.spiral_features(lookup)
