@@ -4,10 +4,11 @@ earlier cases, answers that change their inputs, library calls the exercise asks
 fail with a specific message; odd answers get a verdict rather than a crash."""
 
 import math
+import re
 
 import numpy as np
 import pytest
-from answers import args_key, raises_value_error, stub_for
+from answers import SEED_NOTE, args_key, raises_value_error, stub_for
 
 from helpers.checks import ExerciseFailed
 from helpers.checks import lesson06 as check
@@ -409,146 +410,129 @@ def test_clip_by_global_norm_stub_says_exercise_is_yours():
     rejects(check.clip_by_global_norm, stub, match=r"^Exercise 6\.3 is yours")
 
 
-# Exercise 6.4: residual_block(x, units) -----------------------------------------------------
+# Exercise 6.4: deep_sigmoid_network(depth), judged by training it -------------------------
+# Each case that reaches training costs one epoch of a 20- to 24-layer network (seconds).
 
-def block(x, units):
-    h = keras.layers.Dense(units, activation="relu")(x)
-    h = keras.layers.Dense(units)(h)
-    return keras.layers.Add()([x, h])
-
-
-def block_with_operator_and_relu_layer(x, units):
-    h = keras.layers.Dense(units)(x)
-    h = keras.layers.ReLU()(h)
-    return x + keras.layers.Dense(units, use_bias=False)(h)
-
-
-def block_with_zero_last_layer(x, units):
-    # Starting a residual branch at the identity (Goyal et al., 2017): a known technique.
-    h = keras.layers.Dense(units, activation="relu")(x)
-    h = keras.layers.Dense(units, kernel_initializer="zeros")(h)
-    return keras.layers.Add()([x, h])
+def preactivation(depth, momentum=0.5):
+    # The solution's design: residual blocks, batch normalisation before each sigmoid.
+    inputs = keras.Input((784,))
+    h = keras.layers.Dense(64)(inputs)
+    for _ in range(depth):
+        branch = keras.layers.BatchNormalization(momentum=momentum)(h)
+        branch = keras.layers.Activation("sigmoid")(branch)
+        h = keras.layers.Add()([h, keras.layers.Dense(64)(branch)])
+    h = keras.layers.BatchNormalization(momentum=momentum)(h)
+    return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(h))
 
 
-@pytest.mark.parametrize("answer", [block, block_with_operator_and_relu_layer,
-                                    block_with_zero_last_layer])
-def test_residual_block_accepts_right_answers_written_differently(answer):
-    assert check.residual_block(answer) is True
+def preactivation_written_differently(depth):
+    # The + operator, the sigmoid as a function, moving averages that keep only the last batch.
+    inputs = keras.Input((784,))
+    h = keras.layers.Dense(64, kernel_initializer="he_normal")(inputs)
+    for _ in range(depth):
+        branch = keras.layers.BatchNormalization(momentum=0.0)(h)
+        branch = keras.layers.Activation(keras.activations.sigmoid)(branch)
+        h = h + keras.layers.Dense(64)(branch)
+    h = keras.layers.BatchNormalization(momentum=0.0)(h)
+    return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(h))
 
 
-def no_skip(x, units):
-    h = keras.layers.Dense(units, activation="relu")(x)
-    return keras.layers.Dense(units)(h)
+@pytest.mark.parametrize("answer", [preactivation, preactivation_written_differently])
+def test_deep_sigmoid_network_accepts_networks_that_reach_the_target(answer):
+    assert check.deep_sigmoid_network(answer) is True
 
 
-def relu_after_add(x, units):
-    return keras.layers.Activation("relu")(block(x, units))
+def plain(depth, activation="sigmoid", width=64, softmax=True, shape=(784,)):
+    inputs = keras.Input(shape)
+    h = keras.layers.Flatten()(inputs) if len(shape) > 1 else inputs
+    for _ in range(depth):
+        h = keras.layers.Dense(width, activation=activation)(h)
+    return keras.Model(inputs, keras.layers.Dense(10, activation="softmax" if softmax else None)(h))
 
 
-def with_activation(first, second=None):
-    def answer(x, units):
-        h = keras.layers.Dense(units, activation=first)(x)
-        return keras.layers.Add()([x, keras.layers.Dense(units, activation=second)(h)])
-    return answer
+def lesson_batchnorm(depth):
+    # Section 4's network, copied: momentum 0.9, so the moving averages lag in epoch 1.
+    inputs = keras.Input((784,))
+    h = inputs
+    for _ in range(depth):
+        h = keras.layers.Dense(64, use_bias=False)(h)
+        h = keras.layers.BatchNormalization(momentum=0.9)(h)
+        h = keras.layers.Activation("sigmoid")(h)
+    return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(h))
 
 
-def relu6_layer(x, units):
-    h = keras.layers.Dense(units)(x)
-    h = keras.layers.ReLU(max_value=6.0)(h)
-    return keras.layers.Add()([x, keras.layers.Dense(units)(h)])
+def one_layer_short(depth):
+    return preactivation(depth - 1)
 
 
-def zero_initialised(x, units):
-    h = keras.layers.Dense(units, activation="relu", kernel_initializer="zeros")(x)
-    h = keras.layers.Dense(units, kernel_initializer="zeros")(h)
-    return keras.layers.Add()([x, h])
+def wide_entrance(depth):
+    inputs = keras.Input((784,))
+    h = keras.layers.Dense(256, activation="relu")(inputs)
+    h = keras.layers.Dense(64)(h)
+    for _ in range(depth):
+        h = keras.layers.Add()([h, keras.layers.Dense(64, activation="sigmoid")(h)])
+    return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(h))
 
 
-def frozen(x, units):
-    h = keras.layers.Dense(units, activation="relu", trainable=False)(x)
-    return keras.layers.Add()([x, keras.layers.Dense(units)(h)])
+def trains_itself(depth):
+    model = preactivation(depth)
+    x, y, _, _ = check._mnist()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, batch_size=64, verbose=0)
+    return model
 
 
-def concatenated(x, units):
-    h = keras.layers.Dense(units, activation="relu")(x)
-    return keras.layers.Concatenate()([x, keras.layers.Dense(units)(h)])
-
-
-def adds_hidden(x, units):
-    h = keras.layers.Dense(units, activation="relu")(x)
-    return keras.layers.Add()([h, keras.layers.Dense(units)(h)])
-
-
-def wrong_width(x, units):
-    h = keras.layers.Dense(units + 1, activation="relu")(x)
-    return keras.layers.Add()([x, keras.layers.Dense(units)(h)])
-
-
-def one_dense(x, units):
-    return keras.layers.Add()([x, keras.layers.Dense(units, activation="relu")(x)])
-
-
-def new_input(x, units):
-    fresh = keras.Input((units,))
-    return block(fresh, units)
-
-
-def subtracts(x, units):
-    h = keras.layers.Dense(units, activation="relu")(x)
-    return keras.layers.Subtract()([x, keras.layers.Dense(units)(h)])
-
-
-def doubled(x, units):
-    return keras.layers.Add()([x, block(x, units)])
+def two_outputs(depth):
+    model = preactivation(depth)
+    return keras.Model(model.inputs, [model.output, model.output])
 
 
 @pytest.mark.parametrize("answer, message", [
-    (no_skip, "nothing carries x past the Dense layers"),
-    (adds_hidden, "nothing carries x past the Dense layers"),
-    (relu_after_add, r"outputs relu\(x\), not x: apply no activation after the Add"),
-    (with_activation(None), "first Dense layer has no activation"),
-    (with_activation("relu", "relu"), "second Dense layer has a ReLU"),
-    (with_activation(None, "relu"), "activations are swapped"),
-    (with_activation("relu6"), r"caps large values \(at 6"),
-    (relu6_layer, r"caps large values \(at 6"),
-    (with_activation("sigmoid"), "uses a sigmoid"),
-    (with_activation("tanh"), "uses tanh"),
-    (with_activation("elu"), "the block's output .* is wrong at index"),
-    (with_activation("leaky_relu"), "the block's output .* is wrong at index"),
-    (zero_initialised, "first Dense layer starts all zero"),
-    (frozen, r"frozen \(trainable=False\)"),
-    (concatenated, "that is a Concatenate"),
-    (wrong_width, r"should have `units` = 8 units; one of yours has 9"),
-    (one_dense, "should hold two Dense layers; yours has 1"),
-    (new_input, "do not create a new keras.Input"),
-    (subtracts, "the block's output .* is wrong at index"),                       # wrong sign
-    (doubled, "should return x itself"),                                           # 2x + F
-    (lambda x, units: keras.layers.Dense(units), "returned a Dense"),
-    (lambda x, units: keras.layers.Add(), "returned a Add"),
-    (lambda x, units: np.zeros((1, units)), "symbolic Keras tensor"),
-    (lambda x, units: None, "returned None"),
-    (None, "`residual_block` is None"),
-    (3, "should be a function; got a int"),
+    (lesson_batchnorm, r"reaches 0\.\d+ on the validation digits at prediction time, but "
+                       r"0\.\d+ when each layer normalises with the batch's own statistics"),
+    (plain, r"depth = \d\d is still guessing: 0\.\d+ validation accuracy \(target 0\.80"),
+    (trains_itself, r"Before any training your model \(depth = \d\d\) already gets"),
+])
+def test_deep_sigmoid_network_rejects_networks_that_do_not_reach_the_target(answer, message):
+    rejects(check.deep_sigmoid_network, answer, match=message)
+
+
+@pytest.mark.parametrize("answer, message", [
+    (one_layer_short, r"should have (\d\d) sigmoid layers of 64 units; yours has (\d\d)\."),
+    (lambda depth: plain(depth, "relu"), "sigmoid layers of 64 units; yours has 0"),
+    (lambda depth: plain(depth, "tanh"), "sigmoid layers of 64 units; yours has 0"),
+    (lambda depth: plain(depth, width=32), r"yours has 0 \(\d\d more act on other widths\)"),
+    (wide_entrance, r"`dense.*` has 256 units; the task allows at most 64"),
+    (lambda depth: plain(depth, softmax=False), r"outputs for one image do not add up to 1"),
+    (lambda depth: plain(depth, shape=(28, 28)),
+     r"one input of shape \(None, 784\).*\(None, 28, 28\)"),
+    (two_outputs, r"one output of shape \(None, 10\)"),
+    (lambda depth: keras.layers.Dense(10), "should return a keras.Model; got Dense"),
+    (lambda depth: None, "returned None"),
+    (None, "`deep_sigmoid_network` is None"),
+    ("model", "should be a function; got a str"),
     (raises_value_error, "raised ValueError: boom"),
 ])
-def test_residual_block_rejects_wrong_answers_specifically(answer, message):
-    rejects(check.residual_block, answer, match=message)
+def test_deep_sigmoid_network_rejects_networks_that_break_the_rules(answer, message):
+    rejects(check.deep_sigmoid_network, answer, match=message)
 
 
-def test_residual_block_rejects_a_block_remembered_from_an_earlier_call():
-    # The block's input is a fresh keras.Input on every call, so a remembered output tensor
-    # belongs to another graph.
-    remembered = {}
+def test_deep_sigmoid_network_draws_the_depth_and_repeats_it_from_the_seed():
+    depths = []
 
-    def answer(x, units):
-        return remembered.setdefault(units, block(x, units))
-    try:
-        check.residual_block(answer)               # the first call fills the table
-    except ExerciseFailed:
-        pass
-    rejects(check.residual_block, answer, match="do not create a new keras.Input")
+    def recording(depth):
+        depths.append(depth)
+        return plain(depth, "relu")            # rejected before any training
+    for _ in range(8):
+        message = rejects(check.deep_sigmoid_network, recording, match=SEED_NOTE)
+    assert set(depths) <= set(range(check.DEPTHS[0], check.DEPTHS[1] + 1))
+    assert len(set(depths)) > 1, "the depth should be drawn afresh on every call"
+    seed, last = int(re.search(r"seed=(\d+)", message).group(1)), depths[-1]
+    with pytest.raises(ExerciseFailed):
+        check.deep_sigmoid_network(recording, seed=seed)
+    assert depths[-1] == last
 
 
-def test_residual_block_stub_says_exercise_is_yours():
-    stub = stub_for("6.4", "implement residual_block(x, units) with keras.layers.Add")
-    rejects(check.residual_block, stub, match=r"^Exercise 6\.4 is yours")
+def test_deep_sigmoid_network_stub_says_exercise_is_yours():
+    stub = stub_for("6.4", "build deep_sigmoid_network(depth)")
+    rejects(check.deep_sigmoid_network, stub, match=r"^Exercise 6\.4 is yours")

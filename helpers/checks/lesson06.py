@@ -10,8 +10,14 @@ and for which input.
 From scratch: 6.2 and 6.3 ask for batch normalisation and global-norm clipping written by
 hand, so the library versions of those two operations are refused. The statistics themselves
 (`x.mean`, `x.var`, `tf.nn.moments`) are the exercise's hints, not its subject, and are allowed.
+
+An outcome: 6.4 is judged by what the learner's network does. The checker draws a depth and a
+seed, builds the network with the learner's function, checks the rules (sigmoid layers of 64
+units, none wider, probabilities out, untrained), trains it for one epoch with fixed settings
+and measures its validation accuracy itself; it never trusts a number the learner reports.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -404,141 +410,115 @@ def clip_by_global_norm(answer, rng):
 
 # 6.4 -----------------------------------------------------------------------------------------
 
-def _block_model(answer, units):
-    """keras.Input((units,)) → the learner's block → a Model, or a Reject saying why not."""
-    from helpers.startup import import_keras
-
-    keras = import_keras()
-    inputs = keras.Input((units,))
-    out = call(answer, inputs, units, name="residual_block")
-    if out is None:
-        raise Reject("residual_block returned None: return the block's output tensor (the "
-                     "result of the Add).")
-    if isinstance(out, keras.layers.Layer) or isinstance(out, keras.Model):
-        raise Reject(f"residual_block returned a {type(out).__name__}; return the output "
-                     "*tensor*: call the layer on its inputs, e.g. keras.layers.Add()([x, h]).")
-    if not keras.backend.is_keras_tensor(out):
-        raise Reject(f"residual_block should return a symbolic Keras tensor built from x; got "
-                     f"{type(out).__name__}.")
-    try:
-        model = keras.Model(inputs, out)
-    except Exception as error:  # a disconnected graph, a second Input, ...
-        raise Reject(f"Keras could not build a model from x to your output ({type(error).__name__}:"
-                     f" {short(str(error), 160)}). Build the block from the x you are given; "
-                     "do not create a new keras.Input inside it.") from None
-    return keras, model
+WIDTH = 64
+DEPTHS = (20, 24)          # the checker draws a depth in this range, ends included
+BATCH, LEARNING_RATE = 128, 0.02
+TARGET = 0.80              # validation accuracy after one epoch
 
 
-def _dense_layers(keras, model):
-    return [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+@functools.lru_cache(maxsize=1)
+def _mnist():
+    """The lesson's 3,000 training and 1,000 validation digits, flattened to 784 values."""
+    from helpers import data
+
+    mnist = data.load_mnist()
+    return (mnist.x_train.reshape(-1, 784).astype("float32"), mnist.y_train,
+            mnist.x_val.reshape(-1, 784).astype("float32"), mnist.y_val)
 
 
-def _block_inputs(rng, units):
-    """16 inputs from small to large (|x| up to about 100), so that a capped or saturating
-    activation shows; the first is negative everywhere, so that relu(x) ≠ x shows."""
-    scales = np.concatenate([[30.0], 10 ** rng.uniform(-0.5, 2, 15)])
-    x = rng.normal(0, 1, (16, units)) * scales[:, None]
-    x[0] = -np.abs(x[0])
-    return x.astype("float32")
+def _accuracy(model, x, y, training=False):
+    probs = np.asarray(model(x, training=training))
+    return float(np.mean(np.argmax(probs, axis=1) == y))
 
 
-def _set_random_weights(dense, rng, units):
-    """Fresh weights for the block's two Dense layers (a kernel scaled by 1/sqrt(units))."""
-    for layer in dense:
-        layer.set_weights([rng.normal(0, 1 / math.sqrt(units), w.shape).astype("float32")
-                           if w.ndim == 2 else rng.normal(0, 0.5, w.shape).astype("float32")
-                           for w in layer.get_weights()])
-    return [(np.asarray(layer.kernel, dtype=float),
-             np.asarray(layer.bias, dtype=float) if layer.use_bias else np.zeros(units))
-            for layer in dense]
+def _is_sigmoid(keras, layer):
+    return getattr(layer, "activation", None) is keras.activations.sigmoid
 
 
-def _sigmoid(z):
-    return 0.5 * (1 + np.tanh(z / 2))
-
-
-def _block_mistakes(x, w1, b1, w2, b2):
-    hidden = x @ w1 + b1
-    relu = np.maximum(hidden, 0)
-    return [
-        (x + hidden @ w2 + b2, "The first Dense layer has no activation: the task asks for "
-                               "a ReLU there."),
-        (x + np.minimum(relu, 6) @ w2 + b2,
-         "Your first layer's activation caps large values (at 6, like relu6): the task asks "
-         "for a plain ReLU, which lets large values through."),
-        (x + _sigmoid(hidden) @ w2 + b2, "The first Dense layer uses a sigmoid; the task asks "
-                                         "for a ReLU."),
-        (x + np.tanh(hidden) @ w2 + b2, "The first Dense layer uses tanh; the task asks for a "
-                                        "ReLU."),
-        (x + np.maximum(relu @ w2 + b2, 0),
-         "The second Dense layer has a ReLU; leave it linear so the branch can add negative "
-         "corrections to x."),
-        (x + np.maximum(hidden @ w2 + b2, 0),
-         "The activations are swapped: your ReLU is on the second Dense layer and the first "
-         "is linear."),
-    ]
+def _network_of(keras, answer, depth):
+    """The learner's model for `depth`, or a Reject saying why it is not the network asked for."""
+    model = call(answer, depth, name="deep_sigmoid_network")
+    if model is None:
+        raise Reject("deep_sigmoid_network returned None: return the (uncompiled) keras.Model.")
+    if not isinstance(model, keras.Model):
+        raise Reject(f"deep_sigmoid_network({depth}) should return a keras.Model; got "
+                     f"{type(model).__name__}.")
+    shapes = [tuple(t.shape) for t in model.inputs], [tuple(t.shape) for t in model.outputs]
+    if shapes[0] != [(None, 784)]:
+        raise Reject(f"The model should take one input of shape (None, 784), the flattened "
+                     f"pixels; yours takes {', '.join(map(str, shapes[0]))}.")
+    if shapes[1] != [(None, 10)]:
+        raise Reject(f"The model should return one output of shape (None, 10), a probability "
+                     f"per digit; yours returns {', '.join(map(str, shapes[1]))}.")
+    layers = model._flatten_layers(include_self=False)
+    sigmoid = [la for la in layers if _is_sigmoid(keras, la)]
+    on_64 = [la for la in sigmoid if tuple(la.output.shape) == (None, WIDTH)]
+    if len(on_64) < depth:
+        extra = (f" ({len(sigmoid) - len(on_64)} more act on other widths)"
+                 if len(sigmoid) > len(on_64) else "")
+        raise Reject(f"For depth = {depth} the model should have {depth} sigmoid layers of "
+                     f"{WIDTH} units; yours has {len(on_64)}{extra}. Count a sigmoid given as a "
+                     "Dense layer's `activation=\"sigmoid\"` or as an Activation(\"sigmoid\") "
+                     "layer.")
+    dense = [la for la in layers if isinstance(la, keras.layers.Dense)]
+    wide = [la for la in dense if la.units > WIDTH]
+    if wide:
+        raise Reject(f"Your Dense layer `{wide[0].name}` has {wide[0].units} units; the task "
+                     f"allows at most {WIDTH}, so that depth, not width, does the work.")
+    if sum(la.units == WIDTH for la in dense) < depth:
+        raise Reject(f"For depth = {depth} the model should have at least {depth} Dense layers "
+                     f"of {WIDTH} units; yours has {sum(la.units == WIDTH for la in dense)}.")
+    return model
 
 
 @exercise("6.4")
-def residual_block(answer, rng):
-    need_callable(answer, "residual_block")
-    for units in (8, int(rng.integers(3, 13))):
-        keras, model = _block_model(answer, units)
-        shape = tuple(model.output.shape)
-        if shape == (None, 2 * units):
-            raise Reject(f"For units = {units} your block's output has shape {shape}: that "
-                         "is a Concatenate; a residual connection *adds* x, with "
-                         "keras.layers.Add()([x, h]).")
-        if shape != (None, units):
-            raise Reject(f"For x of shape (None, {units}) the block's output should have shape "
-                         f"(None, {units}), like x; yours has {shape}.")
-        dense = _dense_layers(keras, model)
-        if len(dense) != 2:
-            raise Reject(f"The block should hold two Dense layers; yours has {len(dense)}.")
-        for layer in dense:
-            if layer.units != units:
-                raise Reject(f"Each Dense layer should have `units` = {units} units; one of "
-                             f"yours has {layer.units}.")
-            if not layer.trainable:
-                raise Reject(f"Your Dense layer `{layer.name}` is frozen (trainable=False): "
-                             "the block could not learn. Leave its layers trainable.")
-        if not np.any(np.asarray(dense[0].kernel)):
-            # A zero first kernel (with Keras' zero bias) makes the branch ignore x and get no
-            # gradient. A zero *last* kernel is a known way to start a residual branch at the
-            # identity (Goyal et al., 2017), so it is not refused.
-            raise Reject(f"For units = {units} the kernel of your first Dense layer starts all "
-                         "zero: its units then ignore x, all alike, and get no gradient, so "
-                         "the branch cannot learn. Keep Keras' default initialiser.")
-        x = _block_inputs(rng, units)
+def deep_sigmoid_network(answer, rng):
+    need_callable(answer, "deep_sigmoid_network")
+    from helpers.startup import import_keras, import_tensorflow
 
-        # The skip connection: with every weight zero, the branch outputs 0 and out == x.
-        for layer in dense:
-            layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
-        out = np.asarray(model(x))
-        if np.allclose(out, 0):
-            raise Reject("With all Dense weights set to zero your block outputs zeros, so "
-                         "nothing carries x past the Dense layers: add the block's *input* x "
-                         "to the branch's output, keras.layers.Add()([x, h]).")
-        if np.allclose(out, np.maximum(x, 0)):
-            raise Reject("With all Dense weights set to zero your block outputs relu(x), not "
-                         "x: apply no activation after the Add (the sum is the output).")
-        if not np.allclose(out, x, rtol=1e-6, atol=1e-6):
-            raise Reject("With all Dense weights set to zero the branch gives 0, so the block "
-                         "should return x itself; yours does not. The skip connection adds x, "
-                         "unchanged, to the branch's output.")
+    keras, tf = import_keras(), import_tensorflow()
+    x_train, y_train, x_val, y_val = _mnist()
+    depth = int(rng.integers(DEPTHS[0], DEPTHS[1] + 1))
+    seed = int(rng.integers(2**31))
+    keras.utils.set_random_seed(seed)        # the model's initial weights and the batches' order
+    model = _network_of(keras, answer, depth)
 
-        # The branch, with random weights: Dense with ReLU, then a linear Dense.
-        (w1, b1), (w2, b2) = _set_random_weights(dense, rng, units)
-        xf = x.astype(float)
-        right = xf + np.maximum(xf @ w1 + b1, 0) @ w2 + b2
-        out = np.asarray(model(x), dtype=float)
-        atol = 1e-5 * (1 + float(np.max(np.abs(right))))
-        _diagnose(out, right, _block_mistakes(xf, w1, b1, w2, b2), rtol=1e-4, atol=atol)
-        expect_close(out, right, "the block's output", rtol=1e-4, atol=atol,
-                     given=f"units = {units}, random weights and 16 inputs with |x| up to "
-                           f"{float(np.max(np.abs(x))):.0f}")
-    adds = [layer for layer in model.layers if isinstance(layer, keras.layers.Add)]
-    joined = "a keras.layers.Add layer" if adds else "an addition"
-    return (f"two Dense layers (ReLU, then linear) and {joined} that carries x through "
-            f"unchanged; outputs match x + Dense(relu(Dense(x))) for units = 8 and {units}, "
-            f"with random weights and inputs up to |x| ≈ 100.")
+    probs = as_array(model(x_val[:5]), f"the output of deep_sigmoid_network({depth})")
+    expect_finite(probs, f"the untrained model's output for depth = {depth}")
+    if np.any(probs < -1e-6) or not np.allclose(probs.sum(axis=1), 1, atol=1e-3):
+        raise Reject(f"For depth = {depth} your model's outputs for one image do not add up to "
+                     f"1 (they add up to {probs.sum(axis=1)[0]:.4g}): end with a softmax, so "
+                     "that it returns probabilities, as the loss expects.")
+    before = _accuracy(model, x_val, y_val)
+    if before > 0.3:
+        raise Reject(f"Before any training your model (depth = {depth}) already gets "
+                     f"{before:.0%} of the validation digits right: return a new, untrained "
+                     "model; the checker trains it.")
+
+    model.compile(optimizer=keras.optimizers.SGD(LEARNING_RATE, momentum=0.9),
+                  loss="sparse_categorical_crossentropy")
+    batches = (tf.data.Dataset.from_tensor_slices((x_train, y_train))
+               .shuffle(len(x_train), seed=seed).batch(BATCH))
+    loss = model.fit(batches, epochs=1, shuffle=False, verbose=0).history["loss"][-1]
+    acc = _accuracy(model, x_val, y_val)
+    steps = math.ceil(len(x_train) / BATCH)
+    done = (f"after one epoch ({steps} steps of SGD, lr {LEARNING_RATE}, momentum 0.9) your "
+            f"network with depth = {depth}")
+    if not math.isfinite(loss):
+        raise Reject(f"Training diverged: {done} has a training loss of {loss}.")
+    if acc >= TARGET:
+        return (f"{done} reaches {acc:.3f} validation accuracy (target {TARGET:.2f}), from "
+                f"{before:.2f} before training, with {depth} sigmoid layers of {WIDTH} units.")
+    batch_acc = _accuracy(model, x_val, y_val, training=True)
+    if batch_acc - acc > 0.2:
+        # Confirmed by measurement: the same weights do much better with batch statistics.
+        raise Reject(f"{done[0].upper()}{done[1:]} reaches {acc:.3f} on the validation digits "
+                     f"at prediction time, but {batch_acc:.3f} when each layer normalises with "
+                     "the batch's own statistics (training=True): its moving averages have not "
+                     f"caught up yet (section 4). The target, {TARGET:.2f}, is for prediction "
+                     "time.")
+    if acc <= 0.2:
+        raise Reject(f"{done[0].upper()}{done[1:]} is still guessing: {acc:.3f} validation "
+                     f"accuracy (target {TARGET:.2f}, chance 0.10).")
+    raise Reject(f"{done[0].upper()}{done[1:]} reaches {acc:.3f} validation accuracy; the "
+                 f"target is {TARGET:.2f}.")
