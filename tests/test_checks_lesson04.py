@@ -3,7 +3,7 @@ with a specific message, odd answers get a verdict rather than a crash."""
 
 import numpy as np
 import pytest
-from answers import lookup_table, raises_value_error, stub_for
+from answers import SEED_NOTE, lookup_table, raises_value_error, stub_for
 
 from helpers.checks import ExerciseFailed
 from helpers.checks import lesson04 as check
@@ -17,103 +17,7 @@ def rejects(checker, answer, match):
         checker(answer)
 
 
-# Exercise 4.1: count_dense_params(sizes) -----------------------------------------------------
-
-def count_with_loop(sizes):
-    total = 0
-    for i in range(len(sizes) - 1):
-        total += sizes[i] * sizes[i + 1] + sizes[i + 1]
-    return total
-
-
-@pytest.mark.parametrize("answer", [
-    lambda sizes: sum(d * k + k for d, k in zip(sizes[:-1], sizes[1:])),
-    count_with_loop,
-    lambda sizes: np.int64(sum((d + 1) * k for d, k in zip(sizes[:-1], sizes[1:]))),
-    lambda sizes: float(np.dot(np.add(sizes[:-1], 1), sizes[1:])) if len(sizes) > 1 else 0.0,
-])
-def test_count_accepts_right_answers_written_differently(answer):
-    assert check.count_dense_params(answer) is True
-
-
-@pytest.mark.parametrize("answer, message", [
-    (None, "`count_dense_params` is None"),
-    ("d * k + k", "should be a function; got a str"),
-    (raises_value_error, "raised ValueError: boom"),
-    (lambda s: sum(d * k for d, k in zip(s[:-1], s[1:])), "not the biases"),
-    (lambda s: sum(d * k + d for d, k in zip(s[:-1], s[1:])), r"one bias per \*input\*"),
-    (lambda s: sum(d * k + 1 for d, k in zip(s[:-1], s[1:])), "a single bias"),
-    (lambda s: sum((d + 1) * (k + 1) for d, k in zip(s[:-1], s[1:])), "bias on both sides"),
-    (lambda s: sum(d * k + k for d, k in zip(s[:-2], s[1:-1])), "left out the last layer"),
-    (lambda s: int(np.prod(s)), "multiplied all the widths"),
-    (lambda s: -sum(d * k + k for d, k in zip(s[:-1], s[1:])),            # wrong sign
-     r"should be 101,770; yours gave -101,770\.$"),
-    (lambda s: sum(d * k + k for d, k in zip(s[:-1], s[1:])) + 1,         # off by one
-     r"should be 101,770; yours gave 101,771\.$"),
-    (lambda s: sum(d * k + k for d, k in zip(s[:-1], s[1:])) + 0.5,       # not whole
-     r"should be 101,770; yours gave 101770\.5\.$"),
-    (lambda s: sum(d * k + k for d, k in zip(s[1:-1], s[2:])),            # first layer left out
-     r"the count is 101,770; yours gave 1,290: you left out the first layer"),
-    (lambda s: 101770, r"sizes = \[2, 1\] the count should be 3"),          # constant
-    (lambda s: [d * k + k for d, k in zip(s[:-1], s[1:])],                # one per layer
-     r"should be a single number; got shape \(2,\)"),
-    (lambda s: None, "did you forget a `return`"),
-    (lambda s: float("nan"), "should be a whole number"),
-    (lambda s: sum(d * k + k for d, k in list(zip(s[:-1], s[1:]))[:2]),  # two layers at most
-     r"sizes = \[64, 32, 16, 10\] the count is 2,778; yours gave 2,608: you left out the last"),
-])
-def test_count_rejects_wrong_answers_specifically(answer, message):
-    rejects(check.count_dense_params, answer, message)
-
-
-FIXED_COUNTS = {(784, 128, 10): 101_770, (2, 1): 3, (64, 32, 16, 10): 2_778, (3, 5): 20,
-                (10, 1, 10): 31, (7,): 0, (784, 7, 1): 5_503, (1, 1): 2,
-                (4096, 4096, 1000): 20_878_312}
-
-
-def test_count_rejects_a_table_of_the_fixed_cases():
-    rejects(check.count_dense_params, lambda sizes: FIXED_COUNTS.get(tuple(sizes)),
-            r"is None: did you forget a `return`\?.*seed=")
-
-
-def test_count_rejects_a_lookup_table_of_an_earlier_run():
-    rejects(check.count_dense_params,
-            lookup_table(check.count_dense_params, count_with_loop), r"is None.*seed=")
-
-
-def test_count_rejects_an_answer_that_empties_the_list():
-    def pops(sizes):
-        total = 0
-        while len(sizes) > 1:
-            d = sizes.pop(0)
-            total += d * sizes[0] + sizes[0]
-        return total
-
-    rejects(check.count_dense_params, pops, "changed its input `sizes` in place")
-
-
-def test_count_names_a_mistake_only_when_it_alone_explains_the_value():
-    # For [2, 1], "weights without biases" and "the product of the widths" both give 2:
-    # the message must not guess which one it was.
-    def ambiguous(sizes):
-        return 2 if sizes == [2, 1] else count_with_loop(sizes)
-
-    rejects(check.count_dense_params, ambiguous,
-            r"For sizes = \[2, 1\] the count should be 3; yours gave 2\.$")
-
-
-def test_count_rejects_a_single_width_with_parameters():
-    def crashes_on_one(sizes):
-        return sum(d * k + k for d, k in zip(sizes[:-1], sizes[1:])) or sizes[0]
-    rejects(check.count_dense_params, crashes_on_one, r"should be 0: with one width")
-
-
-def test_count_stub_is_told_the_exercise_is_theirs():
-    rejects(check.count_dense_params, stub_for("4.1", "implement `count_dense_params(sizes)`"),
-            r"^Exercise 4\.1 is yours: implement `count_dense_params")
-
-
-# Exercise 4.2: build_mlp(input_shape, hidden, n_classes) -------------------------------------
+# Exercise 4.1: build_mlp(input_shape, hidden, n_classes) -------------------------------------
 
 def sequential_mlp(input_shape, hidden, n_classes):
     return keras.Sequential([keras.Input(shape=input_shape), keras.layers.Flatten()]
@@ -310,12 +214,12 @@ def test_build_mlp_accepts_a_zero_output_layer_without_hidden_layers():
 
 
 def test_build_mlp_stub_is_told_the_exercise_is_theirs():
-    rejects(check.build_mlp, stub_for("4.2", "implement `build_mlp(input_shape, hidden, "
+    rejects(check.build_mlp, stub_for("4.1", "implement `build_mlp(input_shape, hidden, "
                                              "n_classes)`"),
-            r"^Exercise 4\.2 is yours: implement `build_mlp")
+            r"^Exercise 4\.1 is yours: implement `build_mlp")
 
 
-# Exercise 4.3: StopAtAccuracy(threshold) -----------------------------------------------------
+# Exercise 4.2: StopAtAccuracy(threshold) -----------------------------------------------------
 
 class RightCallback(keras.callbacks.Callback):
     def __init__(self, threshold):
@@ -437,9 +341,9 @@ def test_stop_at_accuracy_stub_is_told_the_exercise_is_theirs():
     class Stub(keras.callbacks.Callback):
         def __init__(self, threshold):
             super().__init__()
-            raise NotImplementedError("Exercise 4.3 is yours: implement the callback "
+            raise NotImplementedError("Exercise 4.2 is yours: implement the callback "
                                       "`StopAtAccuracy(threshold)`.")
-    rejects(check.stop_at_accuracy, Stub, r"^Exercise 4\.3 is yours: implement the callback")
+    rejects(check.stop_at_accuracy, Stub, r"^Exercise 4\.2 is yours: implement the callback")
 
 
 def test_stop_at_accuracy_without_on_epoch_end_is_told_so():
@@ -453,181 +357,193 @@ def test_stop_at_accuracy_without_on_epoch_end_is_told_so():
 def test_stop_at_accuracy_stub_in_on_epoch_end_is_told_the_exercise_is_theirs():
     class Half(RightCallback):
         def on_epoch_end(self, epoch, logs=None):
-            raise NotImplementedError("Exercise 4.3 is yours: implement the callback "
+            raise NotImplementedError("Exercise 4.2 is yours: implement the callback "
                                       "`StopAtAccuracy(threshold)`.")
-    rejects(check.stop_at_accuracy, Half, r"^Exercise 4\.3 is yours")
+    rejects(check.stop_at_accuracy, Half, r"^Exercise 4\.2 is yours")
 
 
-# Exercise 4.4: cross_entropy_from_logits(logits, y) ------------------------------------------
+# Exercises 4.3 and 4.4: models the checker trains ---------------------------------------------
 
-def ce_right(logits, y):
-    m = logits.max(axis=1, keepdims=True)
-    lse = m[:, 0] + np.log(np.exp(logits - m).sum(axis=1))
-    return np.mean(lse - logits[np.arange(len(y)), y])
-
-
-def ce_log_softmax_by_hand(logits, y):
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    log_p = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-    return [-np.mean(np.eye(logits.shape[1])[y] * log_p) * logits.shape[1]]   # a 1-item list
-
-
-def ce_float32(logits, y):
-    z = logits.astype("float32")
-    m = z.max(axis=1, keepdims=True)
-    return np.mean(m[:, 0] + np.log(np.exp(z - m).sum(axis=1)) - z[np.arange(len(y)), y])
+def classifier(output=None, optimizer=lambda: keras.optimizers.Adam(1e-3), from_logits=True,
+               hidden=(64,), compile_it=True):
+    """A model-building function: Flatten, Dense ReLU per `hidden`, Dense 10 (`output`)."""
+    def build():
+        model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten()]
+                                 + [keras.layers.Dense(u, activation="relu") for u in hidden]
+                                 + [keras.layers.Dense(10, activation=output)])
+        if compile_it:
+            model.compile(optimizer=optimizer(), loss=keras.losses.SparseCategoricalCrossentropy(
+                from_logits=from_logits))
+        return model
+    return build
 
 
-def ce_keras_ops(logits, y):
-    z = keras.ops.convert_to_tensor(logits)
-    m = keras.ops.max(z, axis=1, keepdims=True)
-    lse = m[:, 0] + keras.ops.log(keras.ops.sum(keras.ops.exp(z - m), axis=1))
-    picked = keras.ops.take_along_axis(z, keras.ops.convert_to_tensor(y)[:, None], axis=1)
-    return keras.ops.mean(lse - picked[:, 0])
+def functional_softmax():
+    inputs = keras.Input((28, 28))
+    h = keras.layers.Dense(64, activation="relu")(keras.layers.Reshape((784,))(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(h))
+    model.compile(optimizer=keras.optimizers.RMSprop(1e-3), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
 
 
-def ce_row_by_row(logits, y):
-    total = 0.0
-    for row, label in zip(logits.tolist(), y.tolist()):
-        m = max(row)
-        total += m + np.log(sum(np.exp(v - m) for v in row)) - row[label]
-    return total / len(y)
+def trained_then_returned(build, recompile=False):
+    """The learner who trains inside the function (or keeps one model and returns it)."""
+    from helpers import data
+    mnist = data.load_mnist()
+
+    def build_trained():
+        model = build()
+        model.fit(mnist.x_train, mnist.y_train, epochs=2, batch_size=64, verbose=0)
+        if recompile:                       # a fresh optimizer, the trained weights kept
+            model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(
+                from_logits=True))
+        return model
+    return build_trained
 
 
-@pytest.mark.parametrize("answer", [ce_right, ce_log_softmax_by_hand, ce_float32, ce_keras_ops,
-                                    ce_row_by_row])
-def test_cross_entropy_accepts_right_answers_written_differently(answer):
-    assert check.cross_entropy_from_logits(answer) is True
+class OwnTrainStep(keras.Sequential):
+    def train_step(self, data):
+        for _ in range(5):
+            out = super().train_step(data)
+        return out
 
 
-def rows(y):
-    return np.arange(len(y)), y
+def own_train_step():
+    model = OwnTrainStep([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10)])
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(
+        from_logits=True))
+    return model
 
 
-def ce_no_shift(logits, y):
-    with np.errstate(all="ignore"):
-        return np.mean(np.log(np.exp(logits).sum(axis=1)) - logits[rows(y)])
+BUGGY = classifier("sigmoid", lambda: keras.optimizers.SGD(1e-4))
 
 
-def ce_softmax_then_log(logits, y):
-    e = np.exp(logits - logits.max(axis=1, keepdims=True))
-    with np.errstate(divide="ignore"):
-        return -np.mean(np.log((e / e.sum(axis=1, keepdims=True))[rows(y)]))
-
-
-def ce_one_shift(logits, y):
-    m = logits.max()
-    with np.errstate(divide="ignore"):
-        return np.mean(m + np.log(np.exp(logits - m).sum(axis=1)) - logits[rows(y)])
-
-
-def ce_mean_shift(logits, y):
-    m = logits.mean(axis=1, keepdims=True)
-    with np.errstate(over="ignore"):
-        return np.mean(m[:, 0] + np.log(np.exp(logits - m).sum(axis=1)) - logits[rows(y)])
-
-
-def ce_clipped(logits, y):
-    e = np.exp(logits - logits.max(axis=1, keepdims=True))
-    p = e / e.sum(axis=1, keepdims=True)
-    return np.mean(-np.log(np.clip(p[rows(y)], 1e-7, 1)))
-
-
-def ce_no_add_back(logits, y):
-    m = logits.max(axis=1, keepdims=True)
-    return np.mean(np.log(np.exp(logits - m).sum(axis=1)) - logits[rows(y)])
-
-
-def ce_every_label(logits, y):
-    m = logits.max(axis=1, keepdims=True)
-    return np.mean(m[:, 0] + np.log(np.exp(logits - m).sum(axis=1)) - logits[:, y])
-
-
-def ce_shifts_in_place(logits, y):
-    logits -= logits.max(axis=1, keepdims=True)
-    return np.mean(np.log(np.exp(logits).sum(axis=1)) - logits[rows(y)])
+@pytest.mark.parametrize("answer", [
+    classifier(),                                                        # the solution's fix
+    classifier("softmax", from_logits=False),                            # probabilities instead
+    classifier(optimizer=lambda: keras.optimizers.SGD(0.1, momentum=0.9)),  # SGD, a sane rate
+    functional_softmax,
+])
+def test_fixed_classifier_accepts_fixes_written_differently(answer):
+    assert check.fixed_classifier(answer, seed=7) is True
 
 
 @pytest.mark.parametrize("answer, message", [
-    (None, "`cross_entropy_from_logits` is None"),
-    (3.0, "should be a function; got a float"),
+    (BUGGY, r"went from 2\.\d+ to 2\.\d+ .*One bug at least: every score your model outputs "
+            r"lies between 0 and 1"),
+    (classifier("sigmoid"), "lies between 0 and 1 and the rows are not probabilities"),
+    (classifier(optimizer=lambda: keras.optimizers.SGD(1e-4)), "The loss hardly moved"),
+    (classifier(optimizer=lambda: keras.optimizers.SGD(0.01)), "It learns, but too slowly"),
+    (classifier(compile_it=False), "returned a model that is not compiled"),
+    (trained_then_returned(classifier()), r"optimizer has already taken 94 steps"),
+    (trained_then_returned(classifier(), recompile=True),
+     r"Before any training, .* already gets \d+% of 500 validation digits right"),
+    (own_train_step, "replaces Keras' `train_step`"),
+    (lambda: keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(),
+                               keras.layers.Dense(1)]), "not compiled"),
+])
+def test_fixed_classifier_rejects_models_that_cannot_learn(answer, message):
+    with pytest.raises(ExerciseFailed, match=message):
+        check.fixed_classifier(answer, seed=7)
+
+
+def test_fixed_classifier_wrong_output_shape_is_named():
+    def one_score():
+        model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(),
+                                  keras.layers.Dense(1)])
+        model.compile(optimizer="adam", loss="mse")
+        return model
+    rejects(check.fixed_classifier, one_score, r"should give 500 rows of 10 scores.*\(500, 1\)")
+
+
+def test_fixed_classifier_wrong_input_shape_gets_a_verdict():
+    def flat_inputs():
+        model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(10)])
+        model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(
+            from_logits=True))
+        return model
+    rejects(check.fixed_classifier, flat_inputs, r"on a batch of shape \(500, 28, 28\) raised")
+
+
+@pytest.mark.parametrize("answer, message", [
+    (None, "`fixed_classifier` is None"),
+    (BUGGY(), r"Pass the function, `check\.fixed_classifier\(fixed_classifier\)`"),
     (raises_value_error, "raised ValueError: boom"),
-    (lambda z, y: -ce_right(z, y), "the sign is flipped"),
-    (lambda z, y: ce_right(z, y) * len(y), "that is the sum over the batch"),
-    (lambda z, y: ce_right(z, y) / z.shape[1], r"a mean over all n·k = 18 entries"),
-    (lambda z, y: ce_right(z, y) + 1, r"the loss should be [\d.]+; yours gave [\d.]+\.$"),
-    (lambda z, y: 1.0986, r"For logits \(6, 3\) = .* the loss should be [\d.]+; yours gave "
-                          r"1\.0986\.$"),                                        # constant
-    (lambda z, y: ce_right(z, (y + 1) % z.shape[1]), r"the loss should be"),   # wrong labels
-    (ce_no_shift, r"logits \(3, 2\) = \[\[ 1000.* yours gave inf: exp of the raw logits "
-                  r"overflows float64"),
-    (ce_softmax_then_log, r"yours gave inf: a probability rounded to 0 before its log"),
-    (ce_one_shift, r"logits \(3, 4\) = .* yours gave -inf: one shift for the whole batch"),
-    (ce_mean_shift, r"each row is shifted, but not by its maximum"),
-    (ce_clipped, r"Clipping \(or any floor on a probability\) caps the loss"),
-    (ce_no_add_back, "shifted the logits by each row's maximum but did not add it back"),
-    (ce_every_label, r"the logits of every example's label \(an n × n block\)"),
-    (ce_shifts_in_place, "changed its input `logits` in place"),
-    (lambda z, y: np.log(np.exp(z - z.max(1, keepdims=True)).sum(1)) + z.max(1)
-     - z[np.arange(len(y)), y], r"yours returned 6 values \(one per example\?\)"),
-    (lambda z, y: None, "did you forget a `return`"),
-    (lambda z, y: "1.2", "got the text"),
-    (lambda z, y: np.nan, r"your loss is nan; it should be [\d.]+, a finite number"),
+    (lambda: None, "did you forget to `return` the model"),
+    (lambda: keras.Sequential, "returned the class Sequential"),
+    (stub_for("4.3", "write `fixed_classifier()`"), r"^Exercise 4\.3 is yours"),
 ])
-def test_cross_entropy_rejects_wrong_answers_specifically(answer, message):
-    rejects(check.cross_entropy_from_logits, answer, message)
+def test_fixed_classifier_odd_answers_get_a_verdict(answer, message):
+    rejects(check.fixed_classifier, answer, message)
 
 
-def test_cross_entropy_rejects_a_lookup_table_of_an_earlier_run():
-    rejects(check.cross_entropy_from_logits, lookup_table(check.cross_entropy_from_logits,
-                                                          ce_right), r"is None.*seed=")
+def test_fixed_classifier_rejects_a_lookup_table_of_an_earlier_run():
+    # It hands back the model the checker trained last time: the optimizer has moved.
+    rejects(check.fixed_classifier, lookup_table(check.fixed_classifier, classifier()),
+            r"optimizer has already taken 100 steps")
 
 
-def ce_keras_function(logits, y):
-    return keras.ops.mean(keras.losses.sparse_categorical_crossentropy(
-        y, logits, from_logits=True))
+def test_fixed_classifier_draws_its_batch_afresh():
+    assert check.fixed_classifier(classifier()) is True
+    assert check.fixed_classifier.draws
 
 
-def ce_keras_ops_loss(logits, y):
-    return keras.ops.mean(keras.ops.sparse_categorical_crossentropy(y, logits, from_logits=True))
+def wide_dropout(rate=0.3, lr=2e-3):
+    def build():
+        model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(),
+                                  keras.layers.Dense(256, activation="relu"),
+                                  keras.layers.Dropout(rate),
+                                  keras.layers.Dense(256, activation="relu"),
+                                  keras.layers.Dropout(rate),
+                                  keras.layers.Dense(10, activation="softmax")])
+        model.compile(optimizer=keras.optimizers.Adam(lr), loss="sparse_categorical_crossentropy")
+        return model
+    return build
 
 
-def ce_keras_class(logits, y):
-    return keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, logits)
+def test_digit_model_accepts_a_model_that_reaches_the_target():
+    # Probabilities and the loss's default (the solution outputs logits): also right.
+    assert check.build_digit_model(wide_dropout(), seed=3) is True
 
 
-def ce_tf(logits, y):
-    import tensorflow as tf
-    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits))
+def conv_net():
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(8, 3),
+                              keras.layers.Flatten(), keras.layers.Dense(10)])
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(
+        from_logits=True))
+    return model
 
 
-def ce_logsumexp(logits, y):
-    return np.mean(keras.ops.logsumexp(logits, axis=1) - logits[rows(y)])
-
-
-def ce_scipy_logsumexp(logits, y):
-    from scipy.special import logsumexp
-    return np.mean(logsumexp(logits, axis=1) - logits[rows(y)])
-
-
-def ce_log_softmax(logits, y):
-    return -np.mean(keras.ops.log_softmax(logits, axis=1).numpy()[rows(y)])
-
-
-@pytest.mark.parametrize("answer, used", [
-    (ce_keras_function, "keras.losses.sparse_categorical_crossentropy"),
-    (ce_keras_ops_loss, "keras.ops.sparse_categorical_crossentropy"),
-    (ce_keras_class, "keras.losses.SparseCategoricalCrossentropy"),
-    (ce_tf, "tf.nn.sparse_softmax_cross_entropy_with_logits"),
-    (ce_logsumexp, "keras.ops.logsumexp"),
-    (ce_scipy_logsumexp, "scipy.special.logsumexp"),
-    (ce_log_softmax, "keras.ops.log_softmax"),
+@pytest.mark.parametrize("answer, message", [
+    (classifier(hidden=()), r"gets 8\d\.\d% of the 1,000 validation digits right; the target "
+                            r"is at least 94%\. \[Cases drawn"),   # a linear model falls short
+    (classifier(optimizer=lambda: keras.optimizers.SGD(1e-5)),
+     r"right; the target is at least 94%\. That is barely better than guessing"),
+    (conv_net, r"has a convolution .*lesson 07"),
+    (classifier(hidden=(512, 512)), r"669,706 parameters; keep it to 300,000 at most"),
+    (own_train_step, "replaces Keras' `train_step`"),
+    (trained_then_returned(classifier(hidden=(256,))), "optimizer has already taken 94 steps"),
+    (trained_then_returned(classifier(hidden=(256,)), recompile=True), "Before any training"),
+    (classifier(compile_it=False), "not compiled"),
 ])
-def test_cross_entropy_rejects_the_librarys_loss_and_log_sum_exp(answer, used):
-    rejects(check.cross_entropy_from_logits, answer, f"your answer uses `{used}`")
+def test_digit_model_rejects_models_that_miss_the_target_or_the_rules(answer, message):
+    with pytest.raises(ExerciseFailed, match=message):
+        check.build_digit_model(answer, seed=3)
 
 
-def test_cross_entropy_stub_is_told_the_exercise_is_theirs():
-    rejects(check.cross_entropy_from_logits,
-            stub_for("4.4", "implement `cross_entropy_from_logits(logits, y)`"),
-            r"^Exercise 4\.4 is yours: implement `cross_entropy_from_logits")
+def test_digit_model_names_the_seed_it_drew():
+    with pytest.raises(ExerciseFailed, match=SEED_NOTE):
+        check.build_digit_model(classifier(hidden=()))
+
+
+@pytest.mark.parametrize("answer, message", [
+    (None, "`build_digit_model` is None"),
+    (wide_dropout()(), r"Pass the function, `check\.build_digit_model\(build_digit_model\)`"),
+    (raises_value_error, "raised ValueError: boom"),
+    (lambda: "a model", "should return a Keras model; got str"),
+    (stub_for("4.4", "build a model that reaches 94 % validation accuracy in 10 epochs"),
+     r"^Exercise 4\.4 is yours: build a model"),
+])
+def test_digit_model_odd_answers_get_a_verdict(answer, message):
+    rejects(check.build_digit_model, answer, message)

@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
-from answers import raises_value_error, stub_for, table_of
+from answers import SEED_NOTE, lookup_table, raises_value_error, stub_for, table_of
 
 from helpers.checks import ExerciseFailed
 from helpers.checks import lesson05 as check
@@ -20,9 +20,10 @@ RANDOM_CASE = r"\(a random case\).*\[Cases drawn at random with seed \d+"
 
 def test_stub_message_names_the_exercise_once_and_relays_the_stubs_text():
     with pytest.raises(ExerciseFailed) as info:
-        check.l2_penalty(stub_for("5.4", "implement `l2_penalty(weights, lam)`"))
-    assert str(info.value).startswith("Exercise 5.4 is yours: implement `l2_penalty(weights, "
-                                      "lam)`. Write your code")
+        check.threshold_for_recall(stub_for("5.3", "implement `threshold_for_recall(y_true, "
+                                                   "scores, target)`"))
+    assert str(info.value).startswith("Exercise 5.3 is yours: implement `threshold_for_recall("
+                                      "y_true, scores, target)`. Write your code")
 
 
 # Exercise 5.1: precision_recall_f1(y_true, y_pred) -----------------------------------------
@@ -442,115 +443,85 @@ def test_threshold_cases_agree_with_the_counting_formula():
                 check._reference_threshold(y_true, scores, target)
 
 
-# Exercise 5.4: l2_penalty(weights, lam) ----------------------------------------------------
+# Exercise 5.4: regularised_mlp(make_mlp) -------------------------------------------------------
+# The checker trains the chosen network (about five seconds a run); a fixed seed makes each test
+# the same run every time.
 
-def l2_numpy(weights, lam):
-    return lam * sum(np.sum(np.square(np.asarray(w))) for w in weights)
-
-
-def l2_loop(weights, lam):
-    total = 0.0
-    for w in weights:
-        for value in np.ravel(np.asarray(w, dtype="float32")):
-            total += float(value) ** 2
-    return np.float32(lam * total)
+def chosen(**values):
+    def regularised_mlp(make_mlp):
+        return make_mlp(**values)
+    return regularised_mlp
 
 
-def l2_concatenate(weights, lam):
-    flat = [np.ravel(w) for w in weights]
-    return lam * float(np.dot(np.concatenate(flat), np.concatenate(flat))) if flat else 0.0
+def via_a_table(make_mlp):
+    best = {"dropout": 0.5, "l2": 0.001}           # keyword order and a dict: the same choice
+    return make_mlp(**best)
 
 
-@pytest.mark.parametrize("answer", [l2_numpy, l2_loop, l2_concatenate])
-def test_l2_penalty_accepts_right_answers_written_differently(answer):
-    assert check.l2_penalty(answer) is True
-
-
-def l2_keras(weights, lam):
-    from helpers.startup import import_keras
-
-    keras = import_keras()
-    return sum(float(keras.regularizers.L2(lam)(np.asarray(w, "float32"))) for w in weights)
-
-
-def l2_squares_in_place(weights, lam):            # np.square(w, out=w) "to save memory"
-    total = 0.0
-    for w in weights:
-        if isinstance(w, np.ndarray):
-            total += float(np.sum(np.square(w, out=w)))
-        else:
-            total += float(np.sum(np.square(np.asarray(w))))
-    return lam * total
-
-
-def l2_empty_crashes(weights, lam):
-    flat = np.concatenate([np.ravel(w) for w in weights])
-    return lam * float(np.sum(flat ** 2))
-
-
-l2_table = table_of([(w, lam) for _, w, lam in check._l2_fixed_cases()], l2_numpy,
-                    lambda w, lam: 0.01)
+@pytest.mark.parametrize("answer", [chosen(l2=1e-3, dropout=0.7), via_a_table,
+                                    chosen(dropout=np.float32(0.8))])
+def test_regularised_mlp_accepts_choices_that_reach_the_target(answer):
+    assert check.regularised_mlp(answer, seed=14) is True
 
 
 @pytest.mark.parametrize("answer, message", [
-    (None, "`l2_penalty` is None"),
-    ([0.1], "should be a function; got a list"),
-    (stub_for("5.4", "implement `l2_penalty(weights, lam)`"),
-     r"^Exercise 5\.4 is yours: implement `l2_penalty\(weights, lam\)`"),
-    (raises_value_error, "raised ValueError: boom"),
-    (l2_keras, r"your answer uses `keras\.regularizers\.L2`"),
-    (l2_squares_in_place, "changed its input `weights` in place"),
-    (l2_empty_crashes, r"raised ValueError: need at least one array"),
-    (l2_table, RANDOM_CASE),                                                    # lookup table
-    (lambda w, lam: l2_numpy(w, lam) / 2, "exactly half of it; Keras' L2 has no factor 1/2"),
-    (lambda w, lam: sum(np.sum(np.square(np.asarray(x))) for x in w), "without lam"),
-    (lambda w, lam: lam * np.sqrt(sum(np.sum(np.square(np.asarray(x))) for x in w)),
-     "the square root of the sum of squares"),
-    (lambda w, lam: lam * np.sum(np.square(w[0])), "counts only the first array"),
-    (lambda w, lam: lam * sum(np.sum(np.asarray(x)) for x in w),                    # sign lost
-     "sum of the weights themselves, not of their squares"),
-    (lambda w, lam: lam * sum(np.mean(np.square(np.asarray(x))) for x in w),
-     "averages the squares of each array"),
-    (lambda w, lam: 0.1, "should be"),                                                 # constant
-    (lambda w, lam: np.array([np.sum(np.square(np.asarray(x))) * lam for x in w]),
-     r"single number; got shape \(4,\)"),
-    (lambda w, lam: None, "did you forget a `return`"),
+    (chosen(), r"validation loss of 0\.4\d+ .*the target is at most 0\.34\. That is the base "
+               r"network, with no regularisation"),
+    (chosen(l2=1e-4), r"the target is at most 0\.34\. It still fits its training images "
+                      r"almost perfectly: it still overfits"),
+    (chosen(l2=0.1), r"the target is at most 0\.34\. The network no longer fits even its "
+                     r"training images: .*\(underfitting\)"),
 ])
-def test_l2_penalty_rejects_wrong_answers_specifically(answer, message):
+def test_regularised_mlp_rejects_choices_that_miss_the_target(answer, message):
+    with pytest.raises(ExerciseFailed, match=message) as info:
+        check.regularised_mlp(answer, seed=14)
+    assert "seed=14" in str(info.value)
+
+
+def builds_its_own(make_mlp):
+    import keras
+    model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
+def trains_first(make_mlp):
+    from helpers import data
+    mnist = data.load_mnist()
+    model = make_mlp(l2=1e-3, dropout=0.5)
+    model.fit(mnist.x_train, mnist.y_train, epochs=1, verbose=0)    # all 3,000, and early
+    return model
+
+
+@pytest.mark.parametrize("answer, message", [
+    (None, "`regularised_mlp` is None"),
+    ("l2=0.001", "should be a function; got a str"),
+    (raises_value_error, "raised ValueError: boom"),
+    (stub_for("5.4", "choose l2 and dropout"), r"^Exercise 5\.4 is yours: choose l2 and dropout"),
+    (lambda make_mlp: None, "returned None: return the model that make_mlp builds"),
+    (lambda make_mlp: make_mlp, r"returned a _Builder that make_mlp did not build"),
+    (builds_its_own, "returned a Sequential that make_mlp did not build"),
+    (chosen(l2=1e-3, width=512), r"asked make_mlp for width: this exercise changes only `l2` "
+                                 r"and `dropout`"),
+    (chosen(augment=()), "asked make_mlp for augment"),
+    (lambda make_mlp: make_mlp(256, dropout=0.5), "asked make_mlp for positional arguments"),
+    (chosen(dropout=1.5), r"raised ValueError: make_mlp takes 0 <= l2 < 1 and 0 <= dropout < 1"),
+    (chosen(l2=-0.01), r"raised ValueError: make_mlp takes 0 <= l2 < 1"),
+    (trains_first, r"trained the model \(94 steps\) before returning it"),
+])
+def test_regularised_mlp_rejects_answers_that_break_the_rules(answer, message):
     with pytest.raises(ExerciseFailed, match=message):
-        check.l2_penalty(answer)
+        check.regularised_mlp(answer)
 
 
-def test_l2_penalty_rejects_half_precision_sums():
-    def l2_float16(weights, lam):                  # loses digits on large or many weights
-        return lam * sum(float(np.sum(np.square(np.asarray(w, dtype="float16")),
-                                      dtype="float16")) for w in weights)
-
-    with pytest.raises(ExerciseFailed, match="should be"):
-        check.l2_penalty(l2_float16)
+def test_regularised_mlp_rejects_the_model_of_an_earlier_run():
+    # A table of earlier answers hands back the model the checker already trained.
+    rejects = lookup_table(check.regularised_mlp, chosen(l2=1e-3, dropout=0.7))
+    with pytest.raises(ExerciseFailed, match="that make_mlp did not build"):
+        check.regularised_mlp(rejects)
 
 
-def test_l2_reference_matches_keras_regularizer():
-    from helpers.startup import import_keras
-
-    keras = import_keras()
-    cases = check._l2_fixed_cases() + list(check._l2_random_cases(np.random.default_rng()))
-    for _, weights, lam in cases:
-        regularizer = keras.regularizers.L2(lam)
-        keras_total = sum(float(regularizer(np.asarray(w, "float32"))) for w in weights)
-        assert np.isclose(keras_total, check._reference_l2(weights, lam), rtol=1e-5)
-
-
-def test_l2_penalty_rejects_keras_lowercase_l2_but_not_a_variable_named_l2():
-    def with_keras(weights, lam):
-        import keras
-
-        return sum(float(keras.regularizers.l2(lam)(w)) for w in weights)
-
-    def own_l2(weights, lam):
-        l2 = sum(float(np.sum(np.square(np.asarray(w, dtype=float)))) for w in weights)
-        return lam * l2
-
-    with pytest.raises(ExerciseFailed, match=r"your answer uses `keras\.regularizers\.l2`"):
-        check.l2_penalty(with_keras)
-    assert check.l2_penalty(own_l2) is True
+def test_regularised_mlp_draws_a_seed_and_names_it_on_failure():
+    with pytest.raises(ExerciseFailed, match=SEED_NOTE):
+        check.regularised_mlp(chosen())

@@ -1,15 +1,19 @@
 """Checkers for lesson 04 (Keras fundamentals).
 
-No checker trains a model: 4.2 builds a few small models and runs them on random batches (one
-of them large enough to tell ReLU from a capped or leaky variant), 4.3 calls the learner's
-callback directly on a stand-in model with made-up logs. Every checker mixes fixed edge cases
-with cases drawn from `rng`, and names a mistake only when the answer's output equals what that
-mistake produces.
+4.1 builds a few small models and runs them on random batches (one of them large enough to tell
+ReLU from a capped or leaky variant); 4.2 calls the learner's callback directly on a stand-in
+model with made-up logs. 4.3 and 4.4 are judged by an outcome, so they train: 4.3 trains the
+learner's repaired classifier on one batch of 32 training digits drawn at random (100 steps,
+about a second), 4.4 trains the learner's model on the 3,000 training digits with a fixed
+budget (10 epochs, batches of 64, a seed drawn afresh) and measures its validation accuracy
+itself (a few seconds). Neither trusts a number the learner reports, and both refuse a model
+that arrives already trained. Every checker mixes fixed cases with cases drawn from `rng`, and
+names a mistake only when the answer's output is what that mistake produces.
 """
 
 import numpy as np
 
-from helpers.checks import Reject, as_number, call, exercise, need_callable, short
+from helpers.checks import Reject, call, exercise, need_callable, short
 from helpers.startup import import_keras
 
 
@@ -19,67 +23,12 @@ def _unique(found):
     return found.pop() if len(found) == 1 else None
 
 
-# 4.1 -----------------------------------------------------------------------------------------
-
 def _dense_params(sizes):
     """Parameters of Dense layers between consecutive widths: sum of d·k + k."""
     return sum(d * k + k for d, k in zip(sizes[:-1], sizes[1:]))
 
 
-def _count_mistakes(sizes):
-    """(value, message) for the usual wrong counts of an MLP with these widths."""
-    pairs = list(zip(sizes[:-1], sizes[1:]))
-    return [
-        (sum(d * k for d, k in pairs), "you counted the weights but not the biases."),
-        (sum(d * k + d for d, k in pairs), "you gave each layer one bias per *input*; a bias "
-                                           "belongs to each unit of the layer."),
-        (sum(d * k + 1 for d, k in pairs), "you gave each layer a single bias; it has one per "
-                                           "unit."),
-        (sum((d + 1) * (k + 1) for d, k in pairs), "you counted a bias on both sides of each "
-                                                   "layer, (d + 1)(k + 1)."),
-        (_dense_params(sizes[:-1]), "you left out the last layer (the output layer counts "
-                                    "too)."),
-        (_dense_params(sizes[1:]), "you left out the first layer (from the inputs to the first "
-                                   "hidden layer)."),
-        (int(np.prod(sizes)), "you multiplied all the widths together."),
-    ]
-
-
-def _size_cases(rng):
-    """Fixed widths (one width, widths of 1, a large network), then widths drawn from `rng`
-    (drawn only once the fixed ones passed, so a failure on those carries no seed)."""
-    yield from [[784, 128, 10], [2, 1], [64, 32, 16, 10], [3, 5], [10, 1, 10], [7],
-                [784, 7, 1], [1, 1], [4096, 4096, 1000]]
-    for _ in range(4):
-        yield [int(v) for v in rng.integers(1, 1025, int(rng.integers(2, 7)))]
-
-
-@exercise("4.1")
-def count_dense_params(answer, rng):
-    need_callable(answer, "count_dense_params")
-    for sizes in _size_cases(rng):
-        given = f"sizes = {sizes}"
-        out = call(answer, list(sizes), name="count_dense_params")
-        value = as_number(out, f"count_dense_params({sizes})")
-        if not np.isfinite(value):
-            raise Reject(f"count_dense_params({sizes}) gave {short(value)}; it should be a "
-                         "whole number.")
-        right = _dense_params(sizes)
-        if value == right:
-            continue
-        shown = f"{int(value):,}" if value == int(value) else repr(value)
-        if len(sizes) == 1:
-            raise Reject(f"count_dense_params({sizes}) should be 0: with one width there is "
-                         f"no layer, hence no parameter; yours gave {shown}.")
-        named = _unique(message for wrong, message in _count_mistakes(sizes) if value == wrong)
-        if named:
-            raise Reject(f"For {given} the count is {right:,}; yours gave {shown}: {named}")
-        raise Reject(f"For {given} the count should be {right:,}; yours gave {shown}.")
-    return ("right for 13 networks, including 784-128-10 (101,770 parameters), a single width "
-            "(no layer, 0) and widths drawn at random.")
-
-
-# 4.2 -----------------------------------------------------------------------------------------
+# 4.1 -----------------------------------------------------------------------------------------
 
 def _dense_layers(model, keras):
     """The Dense layers of a model in order, looking inside nested models."""
@@ -227,7 +176,7 @@ def _diagnose_outputs(outs, xs, weights, hidden, given):
                  "end).")
 
 
-@exercise("4.2")
+@exercise("4.1")
 def build_mlp(answer, rng):
     keras = import_keras()
     if isinstance(answer, keras.Model):
@@ -280,8 +229,7 @@ def build_mlp(answer, rng):
     return ("right architecture, parameter count and outputs for five specifications, "
             "including images (28, 28), no hidden layer at all and large inputs.")
 
-
-# 4.3 -----------------------------------------------------------------------------------------
+# 4.2 -----------------------------------------------------------------------------------------
 
 class _StandInModel:
     """Just enough of a model for a callback that stops training."""
@@ -371,7 +319,7 @@ def _epoch_mismatch(answer, threshold, logs, should_stop, history, defines_epoch
             "model.stop_training.")
 
 
-@exercise("4.3")
+@exercise("4.2")
 def stop_at_accuracy(answer, rng):
     keras = import_keras()
     base = keras.callbacks.Callback
@@ -423,209 +371,175 @@ def stop_at_accuracy(answer, rng):
             "(3 of them drawn at random), and each callback keeps its own threshold.")
 
 
+# 4.3 and 4.4: models the checker trains ------------------------------------------------------
+
+def _mnist():
+    """The lesson's 5,000 digits (3,000 / 1,000 / 1,000)."""
+    from helpers import data
+    return data.load_mnist()
+
+
+def _fresh_model(answer, name, keras, mnist):
+    """Call the learner's model-building function and return its model, or reject a model
+    that is not one, is not compiled, or arrives already trained."""
+    if isinstance(answer, keras.Model):
+        raise Reject(f"Pass the function, `check.{name}({name})`, not a model it built: the "
+                     "checker builds a fresh model and trains it itself.")
+    need_callable(answer, name)
+    model = call(answer, name=name)
+    if model is None:
+        raise Reject(f"`{name}()` returned None: did you forget to `return` the model?")
+    if isinstance(model, type):
+        raise Reject(f"`{name}()` returned the class {model.__name__}, not a model: call it, "
+                     "e.g. keras.Sequential([...]).")
+    if not isinstance(model, keras.Model):
+        raise Reject(f"`{name}()` should return a Keras model; got {type(model).__name__}.")
+    if not getattr(model, "compiled", False) or getattr(model, "optimizer", None) is None:
+        raise Reject(f"`{name}()` returned a model that is not compiled: call "
+                     "model.compile(optimizer=..., loss=...) before returning it.")
+    steps = int(model.optimizer.iterations)
+    if steps:
+        raise Reject(f"`{name}()` returned a model whose optimizer has already taken {steps:,} "
+                     "steps: build and compile a new model on every call; the checker trains "
+                     "it itself.")
+    overridden = [m for m in ("fit", "train_step", "train_on_batch")
+                  if getattr(type(model), m) is not getattr(keras.Model, m)]
+    if overridden:
+        raise Reject(f"Your model's class replaces Keras' `{overridden[0]}`; the checker trains "
+                     "with Keras' own, so leave it as Keras has it.")
+    x = mnist.x_val[:500]
+    out = _outputs(model, x, f"`{name}()`'s model")
+    if out.shape != (len(x), 10):
+        raise Reject(f"On a batch of {len(x)} images of shape (28, 28), `{name}()`'s model "
+                     f"should give {len(x)} rows of 10 scores, one per digit; it gave shape "
+                     f"{out.shape}.")
+    known = float(np.mean(out.argmax(axis=1) == mnist.y_val[:500]))
+    if known > 0.4:
+        raise Reject(f"Before any training, `{name}()`'s model already gets {known:.0%} of 500 "
+                     "validation digits right: it has been trained (or given trained "
+                     "weights). Return a fresh model; the checker's training is the one that "
+                     "counts.")
+    return model
+
+
+def _outputs(model, x, what):
+    try:
+        out = model(x, training=False)
+    except Exception as error:  # a wrong input shape, a layer that cannot take it
+        raise Reject(f"Calling {what} on a batch of shape {x.shape} raised "
+                     f"{type(error).__name__}: {str(error).splitlines()[0][:160]}") from None
+    try:
+        out = np.asarray(out, dtype=float)
+    except (TypeError, ValueError):
+        raise Reject(f"{what} returned {type(out).__name__}, not one array of scores.") \
+            from None
+    if not np.all(np.isfinite(out)):
+        raise Reject(f"{what} gives NaN or infinite scores on a batch of shape {x.shape}: "
+                     "training blew up.")
+    return out
+
+
+def _is_probabilities(out):
+    return bool(out.min() >= 0 and np.allclose(out.sum(axis=1), 1.0, atol=1e-3))
+
+
+def _probabilities(out):
+    """Rows of probabilities: as they are if they already are, else a softmax of the rows
+    (the model's outputs are then logits)."""
+    if _is_probabilities(out):
+        return out
+    e = np.exp(out - out.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _cross_entropy_of(out, y):
+    p = _probabilities(out)[np.arange(len(y)), y]
+    return float(-np.mean(np.log(np.maximum(p, 1e-300))))
+
+
+# 4.3 -----------------------------------------------------------------------------------------
+
+ONE_BATCH, ONE_BATCH_STEPS, ONE_BATCH_LOSS = 32, 100, 0.1
+
+
+@exercise("4.3")
+def fixed_classifier(answer, rng):
+    keras = import_keras()
+    mnist = _mnist()
+    keras.utils.set_random_seed(int(rng.integers(2**31)))
+    model = _fresh_model(answer, "fixed_classifier", keras, mnist)
+    pick = np.sort(rng.choice(len(mnist.x_train), ONE_BATCH, replace=False))
+    x, y = mnist.x_train[pick], mnist.y_train[pick]
+    given = f"one batch of {ONE_BATCH} training digits drawn at random"
+    start = _cross_entropy_of(_outputs(model, x, "your model"), y)
+    for step in range(ONE_BATCH_STEPS):
+        try:
+            model.train_on_batch(x, y)
+        except Exception as error:
+            raise Reject(f"Training your model with train_on_batch on {given} raised "
+                         f"{type(error).__name__} at step {step}: "
+                         f"{str(error).splitlines()[0][:160]}") from None
+    out = _outputs(model, x, "your model after training")
+    loss = _cross_entropy_of(out, y)
+    right = int(np.sum(out.argmax(axis=1) == y))
+    if loss <= ONE_BATCH_LOSS and right == ONE_BATCH:
+        return (f"on {given}, {ONE_BATCH_STEPS} steps took the cross-entropy from {start:.2f} "
+                f"to {loss:.3f}, all {ONE_BATCH} right: this model can learn.")
+    told = (f"After {ONE_BATCH_STEPS} steps on {given} the cross-entropy went from {start:.2f} "
+            f"to {loss:.3f} ({right} of {ONE_BATCH} right); a model that can learn gets below "
+            f"{ONE_BATCH_LOSS} with all {ONE_BATCH} right.")
+    if not _is_probabilities(out) and out.min() >= 0 and out.max() <= 1:
+        raise Reject(f"{told} One bug at least: every score your model outputs lies between "
+                     "0 and 1 and the rows are not probabilities, yet the loss reads them as "
+                     "logits, so no digit can stand out from the others by more than 1. Let "
+                     "the last layer output unbounded logits.")
+    if loss > 0.8 * start:
+        raise Reject(f"{told} The loss hardly moved: the steps are far too small to make "
+                     "progress in 100 steps.")
+    raise Reject(f"{told} It learns, but too slowly: look at the optimizer and its learning "
+                 "rate again.")
+
+
 # 4.4 -----------------------------------------------------------------------------------------
 
-# The exercise computes the loss by hand, log-sum-exp included (its hint spells out the shift
-# by the row's maximum), so the library's losses and log-sum-exp / log-softmax are off limits.
-FROM_SCRATCH = ("keras.losses.sparse_categorical_crossentropy",
-                "keras.losses.SparseCategoricalCrossentropy",
-                "keras.losses.categorical_crossentropy",
-                "keras.losses.CategoricalCrossentropy",
-                "tf.nn.sparse_softmax_cross_entropy_with_logits",
-                "tf.nn.softmax_cross_entropy_with_logits",
-                "keras.ops.logsumexp",
-                "tf.math.reduce_logsumexp",
-                "keras.ops.log_softmax")
+TARGET, EPOCHS, BATCH, MAX_PARAMS = 0.94, 10, 64, 300_000
 
 
-def _cross_entropy(logits, y):
-    """Mean sparse cross-entropy of logits (n, k) against integer labels y (n,), float64."""
-    m = logits.max(axis=1, keepdims=True)
-    log_sum_exp = m[:, 0] + np.log(np.exp(logits - m).sum(axis=1))
-    return float(np.mean(log_sum_exp - logits[np.arange(len(y)), y]))
-
-
-def _ce_cases(rng):
-    """(logits, y): fixed edge cases, then cases drawn from `rng`."""
-    fixed = np.random.default_rng(44)
-    near_1000 = fixed.normal(0, 2, (3, 4)) + np.array([[1000.0], [-1000.0], [300.0]])
-    near_1000[0, 1] += 50.0                                 # row 0: sure of class 1, label 3
-    yield from [
-        (fixed.normal(0, 3, (6, 3)), np.array([0, 2, 1, 1, 0, 2])),
-        (np.array([[1000.0, 0.0], [0.0, 1000.0], [-1500.0, 1500.0]]),
-         np.array([1, 1, 0])),                              # gaps of 1,000 and 3,000 in a row
-        (near_1000, np.array([3, 0, 1])),                   # rows near 1000, -1000, 300
-        (np.array([[3000.0, 2999.0, 2990.0], [-3000.0, -2999.5, -3001.0]]), np.array([2, 1])),
-        (np.array([[0.3, -1.2]]), np.array([1])),          # a batch of one
-        (np.array([[2.0, 2.0, 2.0], [-1.0, -1.0, -1.0]]), np.array([1, 2])),  # ties: log 3
-        (fixed.normal(0, 1e-9, (4, 5)), np.array([0, 4, 2, 2])),             # tiny logits
-    ]
-    for _ in range(3):
-        n, k = int(rng.integers(1, 10)), int(rng.integers(2, 11))
-        yield rng.normal(0, 3, (n, k)), rng.integers(0, k, n)
-    n, k = int(rng.integers(2, 6)), int(rng.integers(2, 6))
-    large = rng.normal(0, 3, (n, k)) + rng.uniform(-1500, 1500, (n, 1))
-    large[np.arange(n), rng.integers(0, k, n)] += rng.choice([-1, 1], n) * rng.uniform(500, 1000, n)
-    yield large, rng.integers(0, k, n)
-
-
-# Small inputs that tell the unstable ways of computing the loss apart.
-_PROBES = [(np.array([[800.0, 800.0]]), np.array([0])),                 # exp(800) overflows
-           (np.array([[0.0, -800.0]]), np.array([1])),                  # p = e^-800 is 0
-           (np.array([[800.0, 0.0]]), np.array([0])),                   # p = 1, a gap of 800
-           (np.array([[0.0, 1.0], [-2000.0, -2001.0]]), np.array([0, 0]))]  # rows far apart
-
-
-def _unstable_variants():
-    """(function of (logits, y), message) for the usual unstable ways to compute the loss."""
-    def rows(z, y):
-        return np.arange(len(y)), y
-
-    def naive(z, y):
-        return np.mean(np.log(np.exp(z).sum(axis=1)) - z[rows(z, y)])
-
-    def naive_softmax(z, y):
-        e = np.exp(z)
-        return -np.mean(np.log((e / e.sum(axis=1, keepdims=True))[rows(z, y)]))
-
-    def through_softmax(z, y, dtype=float):
-        z = z.astype(dtype)
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-        return -np.mean(np.log((e / e.sum(axis=1, keepdims=True))[rows(z, y)]).astype(float))
-
-    def one_shift(z, y):
-        m = z.max()
-        return np.mean(m + np.log(np.exp(z - m).sum(axis=1)) - z[rows(z, y)])
-
-    def shifted_by(statistic):
-        def loss(z, y):
-            m = statistic(z, axis=1, keepdims=True)
-            return np.mean(m[:, 0] + np.log(np.exp(z - m).sum(axis=1)) - z[rows(z, y)])
-        return loss
-
-    def clipped(eps):
-        def loss(z, y):
-            e = np.exp(z - z.max(axis=1, keepdims=True))
-            p = (e / e.sum(axis=1, keepdims=True))[rows(z, y)]
-            return -np.mean(np.log(np.clip(p, eps, 1.0)))
-        return loss
-
-    overflow = ("exp of the raw logits overflows float64 above about 709 (exp(800) is inf). "
-                "Subtract each row's maximum before np.exp: the loss does not change, and exp "
-                "stays in range.")
-    to_zero = ("a probability rounded to 0 before its log (e^-800 is 0 in float64, and log 0 "
-               "is −inf). Work with the logits themselves: the loss of a row is its "
-               "log-sum-exp minus the true class's logit, and neither needs a probability.")
-    capped = ("your loss stops growing where a clipped probability stops shrinking. Clipping "
-              "(or any floor on a probability) caps the loss; compute it from the logits "
-              "instead, where nothing needs clipping.")
-    return ([(naive, overflow), (naive_softmax, overflow), (through_softmax, to_zero),
-             (lambda z, y: through_softmax(z, y, np.float32), to_zero),
-             (one_shift, "one shift for the whole batch: a row far below the batch's maximum "
-                         "has exp = 0 in every entry, and log 0 is −inf. Shift each row by "
-                         "its own maximum.")]
-            + [(shifted_by(statistic), "each row is shifted, but not by its maximum (by its "
-                                       "mean, or its minimum): a shifted logit can still be "
-                                       "above about 709, where exp overflows. Shifted by the "
-                                       "row's maximum, every logit is at most 0.")
-               for statistic in (np.mean, np.min)]
-            + [(clipped(eps), capped) for eps in (1e-7, 1e-8, 1e-10, 1e-12, 1e-15)])
-
-
-def _same(a, b, atol):
-    if np.isnan(a) or np.isnan(b):
-        return bool(np.isnan(a) and np.isnan(b))
-    if np.isinf(a) or np.isinf(b):
-        return a == b
-    return bool(np.isclose(a, b, rtol=1e-5, atol=atol))
-
-
-def _tolerance(logits):
-    """Absolute tolerance on a loss: float32 arithmetic loses about 3e-7 of the logits' size."""
-    return 1e-6 + 3e-7 * float(np.abs(logits).max())
-
-
-def _loss_of(answer, logits, y):
-    """The learner's loss on a probe, or None if it cannot be read as one number."""
-    try:
-        return as_number(call(answer, logits, y, name="cross_entropy_from_logits"), "the loss")
-    except Reject:
-        return None
-
-
-def _unstable_mistake(answer, logits, y, value):
-    """The message of the unstable variant that reproduces `value` and the answer's losses on
-    every probe, if exactly one kind does."""
-    inputs = [(logits, y)] + _PROBES
-    values = [value] + [_loss_of(answer, z, t) for z, t in _PROBES]
-    if any(v is None for v in values):
-        return None
-    found = []
-    with np.errstate(all="ignore"):
-        for variant, message in _unstable_variants():
-            if all(_same(v, float(variant(z, t)), _tolerance(z))
-                   for v, (z, t) in zip(values, inputs)):
-                found.append(message)
-    return _unique(found)
-
-
-@exercise("4.4", forbid=FROM_SCRATCH)
-def cross_entropy_from_logits(answer, rng):
-    need_callable(answer, "cross_entropy_from_logits")
+@exercise("4.4")
+def build_digit_model(answer, rng):
     keras = import_keras()
-    cases = []
-    for logits, y in _ce_cases(rng):
-        cases.append((logits, y))
-        n, k = logits.shape
-        given = f"logits {logits.shape} = {short(logits, 70)}, y = {short(y, 30)}"
-        out = call(answer, logits, y, name="cross_entropy_from_logits")
-        try:
-            per_example = len(np.shape(out)) >= 1 and int(np.prod(np.shape(out))) == n > 1
-        except (TypeError, ValueError):
-            per_example = False
-        if per_example and not isinstance(out, (str, bytes)):
-            raise Reject(f"For {given} return one number, the mean over the {n} examples; "
-                         f"yours returned {n} values (one per example?).")
-        value = as_number(out, f"cross_entropy_from_logits for {given}")
-        right = _cross_entropy(logits, y)
-        atol = _tolerance(logits)
-        if np.isclose(value, right, rtol=1e-5, atol=atol):
-            continue
-        unstable = _unstable_mistake(answer, logits, y, value)
-        if unstable:
-            raise Reject(f"For {given} the loss should be {right:.6g}; yours gave "
-                         f"{short(value)}: {unstable}")
-        if not np.isfinite(value):
-            raise Reject(f"For {given} your loss is {short(value)}; it should be {right:.6g}, "
-                         "a finite number.")
-        m = logits.max(axis=1, keepdims=True)
-        lse = m[:, 0] + np.log(np.exp(logits - m).sum(axis=1))
-        mistakes = [(-right, "the sign is flipped: a cross-entropy is never negative."),
-                    (right * n, "that is the sum over the batch; the exercise asks for the "
-                                "mean."),
-                    (right / k, f"that is a mean over all n·k = {n * k} entries; the "
-                                f"exercise asks for the mean over the n = {n} examples."),
-                    (right - float(np.mean(m)), "you shifted the logits by each row's "
-                                                "maximum but did not add it back."),
-                    (float(np.mean(lse[None, :] - logits[:, y])), "your loss takes, in every "
-                                                                  "row, the logits of every "
-                                                                  "example's label (an n × n "
-                                                                  "block), not each row's own "
-                                                                  "label.")]
-        named = _unique(message for wrong, message in mistakes
-                        if not np.isclose(wrong, right, rtol=1e-5, atol=atol)
-                        and np.isclose(value, wrong, rtol=1e-5, atol=atol))
-        if named:
-            raise Reject(f"For {given} the loss should be {right:.6g}; yours gave "
-                         f"{value:.6g}: {named}")
-        raise Reject(f"For {given} the loss should be {right:.6g}; yours gave {value:.6g}.")
-    # The reference agrees with Keras itself (on the ordinary cases).
-    worst = 0.0
-    for logits, y in cases:
-        if np.abs(logits).max() < 100:
-            keras_value = float(np.mean(keras.losses.sparse_categorical_crossentropy(
-                y, logits.astype("float32"), from_logits=True)))
-            worst = max(worst, abs(keras_value - _cross_entropy(logits, y)))
-    return (f"agrees with SparseCategoricalCrossentropy(from_logits=True) (to {worst:.0e}) on "
-            f"{len(cases)} batches, and stays exact for logits in the thousands and a gap of "
-            "1,000 inside a row.")
+    mnist = _mnist()
+    seed = int(rng.integers(2**31))
+    keras.utils.set_random_seed(seed)
+    model = _fresh_model(answer, "build_digit_model", keras, mnist)
+    convolutions = [layer.name for layer in model._flatten_layers()
+                    if "Conv" in type(layer).__name__]
+    if convolutions:
+        raise Reject(f"Your model has a convolution ({convolutions[0]}); this exercise is about "
+                     "the MLPs of this lesson (lesson 07 brings convolutions).")
+    params = model.count_params()
+    if params > MAX_PARAMS:
+        raise Reject(f"Your model has {params:,} parameters; keep it to {MAX_PARAMS:,} at most, "
+                     "so that training it takes seconds.")
+    try:
+        model.fit(mnist.x_train, mnist.y_train, epochs=EPOCHS, batch_size=BATCH, verbose=0)
+    except Exception as error:
+        raise Reject(f"Training your model with fit on the 3,000 training digits raised "
+                     f"{type(error).__name__}: {str(error).splitlines()[0][:160]}") from None
+    steps = int(model.optimizer.iterations)
+    allowed = EPOCHS * -(-len(mnist.x_train) // BATCH)
+    if steps > allowed:
+        raise Reject(f"Your model's optimizer took {steps:,} steps in {EPOCHS} epochs of "
+                     f"batches of {BATCH}, where there are {allowed}: the budget is {EPOCHS} "
+                     "epochs of plain Keras training.")
+    out = _outputs(model, mnist.x_val, "your trained model")
+    accuracy = float(np.mean(out.argmax(axis=1) == mnist.y_val))
+    trained = (f"trained for {EPOCHS} epochs on the 3,000 training digits (batches of {BATCH}), "
+               f"your model ({params:,} parameters) gets {accuracy:.1%} of the 1,000 "
+               "validation digits right")
+    if accuracy >= TARGET:
+        return f"{trained}, at least {TARGET:.0%} as asked."
+    hint = (" That is barely better than guessing: first make sure it can overfit one batch "
+            "(Exercise 4.3).") if accuracy < 0.5 else ""
+    raise Reject(f"{trained[0].upper()}{trained[1:]}; the target is at least {TARGET:.0%}."
+                 f"{hint}")

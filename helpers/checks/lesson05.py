@@ -5,11 +5,13 @@ and may come as ints, floats 0.0/1.0, booleans or Python lists. Precision is 0 w
 predicted positive, recall is 0 when there are no positives, and F1 is 0 when precision and
 recall are both 0 (scikit-learn's `zero_division=0`). A confusion matrix has one row per true
 class and one column per predicted class. A threshold predicts positive where
-`score >= threshold`. The L2 penalty is lam times the sum of the squares of every weight, as
-`keras.regularizers.L2(lam)` computes it, summed over the arrays.
+`score >= threshold`.
 
-Every checker runs fixed edge cases first (zero denominators, absent classes, ties, exact
-boundaries, one example), then cases drawn from `rng`, fresh on every call.
+5.1 to 5.3 run fixed edge cases first (zero denominators, absent classes, ties, exact
+boundaries, one example), then cases drawn from `rng`, fresh on every call. 5.4 is judged by an
+outcome: it hands the learner's function the checker's own `make_mlp`, trains the model it
+returns with section 4's budget and a seed drawn from `rng`, and measures the validation loss
+itself (about five seconds); it never trusts a number the learner reports.
 """
 
 import itertools
@@ -394,84 +396,99 @@ def threshold_for_recall(answer, rng):
 
 # Exercise 5.4 --------------------------------------------------------------------------------
 
-def _reference_l2(weights, lam):
-    return float(lam * sum(np.sum(np.square(np.asarray(w, dtype=float))) for w in weights))
+TARGET_LOSS, EPOCHS, BATCH, N_TRAIN = 0.34, 30, 128, 1000
 
 
-def _l2_fixed_cases():
-    """(name, weights, lam): the edge cases, the same on every call."""
-    fixed = np.random.default_rng(54)
-    kernel, bias = fixed.normal(0, 0.1, size=(20, 8)), fixed.normal(0, 0.1, size=8)
-    kernel2, bias2 = fixed.normal(0, 0.3, size=(8, 3)), fixed.normal(0, 0.3, size=3)
-    return [
-        ("[kernel (20, 8), bias (8,), kernel (8, 3), bias (3,)] and lam = 0.01",
-         [kernel, bias, kernel2, bias2], 0.01),
-        ("a tuple of two arrays and lam = 0.5", (np.array([[1.0, -2.0], [3.0, 0.5]]),
-                                                 np.array([-1.0, 4.0])), 0.5),
-        ("nested Python lists and lam = 0.1", [[[1.0, -1.0], [2.0, 0.0]], [3.0, -3.0]], 0.1),
-        ("lam = 0", [kernel, bias], 0.0),
-        ("an empty list", [], 0.01),
-        ("one weight, -3, and lam = 1", [np.array([-3.0])], 1.0),
-    ]
+class _Builder:
+    """The checker's own copy of section 3's `make_mlp(l2=..., dropout=...)`: the same network,
+    starting weights and optimizer, whatever the learner passes. It remembers what it built and
+    what it was asked for."""
+
+    def __init__(self, keras):
+        self.keras, self.built, self.asked, self.other = keras, [], [], set()
+
+    def __call__(self, *args, l2=0.0, dropout=0.0, **other):
+        keras = self.keras
+        self.other.update(other)
+        if args:
+            self.other.add("positional arguments")
+        self.asked.append((l2, dropout))
+        l2, dropout = float(l2), float(dropout)
+        if not (0.0 <= l2 < 1.0 and 0.0 <= dropout < 1.0):
+            raise ValueError(f"make_mlp takes 0 <= l2 < 1 and 0 <= dropout < 1; got l2={l2:g}, "
+                             f"dropout={dropout:g}")
+        keras.utils.set_random_seed(0)                    # as make_mlp: the same start
+        penalty = keras.regularizers.L2(l2) if l2 else None
+        model = keras.Sequential([
+            keras.Input((28, 28)), keras.layers.Flatten(),
+            keras.layers.Dense(256, activation="relu", kernel_regularizer=penalty),
+            keras.layers.Dropout(dropout),
+            keras.layers.Dense(10, activation="softmax", kernel_regularizer=penalty)])
+        model.compile(optimizer=keras.optimizers.Adam(3e-3),
+                      loss="sparse_categorical_crossentropy")
+        self.built.append(model)
+        return model
 
 
-def _l2_random_cases(rng):
-    """Drawn lazily, so that a failure on a fixed case draws nothing (and names no seed)."""
-    for _ in range(4):
-        count = int(rng.integers(1, 6))
-        scale = 10 ** rng.uniform(-3, 2)
-        dtype = rng.choice(("float32", "float64"))
-        weights = [(rng.normal(size=tuple(rng.integers(1, 9, size=int(rng.integers(1, 4)))))
-                    * scale).astype(dtype) for _ in range(count)]
-        form = rng.choice(("list", "tuple", "nested lists"))
-        if form == "tuple":
-            weights = tuple(weights)
-        elif form == "nested lists":
-            weights = [w.tolist() for w in weights]
-        lam = float(10 ** rng.uniform(-5, 0))
-        shapes = ", ".join(str(np.shape(w)) for w in weights)
-        yield (f"a {form} of {count} random {dtype} arrays of shapes {shapes} "
-               "(a random case)", weights, lam)
+def _accuracy_and_loss(model, x, y):
+    """Accuracy and mean cross-entropy (no penalty) in inference mode, as section 3 scores."""
+    p = np.asarray(model(x, training=False), dtype=float)
+    picked = np.clip(p[np.arange(len(y)), y], 1e-7, 1.0)
+    return float(np.mean(p.argmax(axis=1) == y)), float(-np.mean(np.log(picked)))
 
 
-@exercise("5.4", forbid=("keras.regularizers.L2", "keras.regularizers.l2"))
-def l2_penalty(answer, rng):
-    """Compared with keras.regularizers.L2 on edge cases (lam = 0, an empty list, tuples, nested
-    lists), then random arrays of random shapes, scales and dtypes."""
-    need_callable(answer, "l2_penalty")
-    count = 0
-    for name, weights, lam in itertools.chain(_l2_fixed_cases(), _l2_random_cases(rng)):
-        count += 1
-        what = f"l2_penalty(weights, {lam:.6g}) with {name}"
-        got = as_number(call(answer, weights, lam, name="l2_penalty"), what)
-        want = _reference_l2(weights, lam)
-        if np.isclose(got, want, rtol=1e-5, atol=1e-10):
-            continue
-        shown = f"should be {want:.6g} (what Keras' L2({lam:.6g}) adds); yours gave {got:.6g}."
-        sums = [float(np.sum(np.square(np.asarray(w, dtype=float)))) for w in weights]
-        total = sum(sums)
+@exercise("5.4")
+def regularised_mlp(answer, rng):
+    """Calls the answer with the checker's own `make_mlp`, trains the model it returns as
+    section 4 does (1,000 training images, 30 epochs of 128 in section 4's order, a seed drawn
+    afresh for the dropout masks) and measures its validation loss itself. Measured over 6
+    seeds: l2 = 0.001 with dropout 0.5 gives 0.310-0.327, dropout 0.5 alone 0.343-0.354."""
+    from helpers import data
+    from helpers.startup import import_keras
 
-        def same(value):
-            return bool(np.isclose(got, value, rtol=1e-5, atol=1e-10)) and \
-                not np.isclose(want, value, rtol=1e-5, atol=1e-10)
+    keras = import_keras()
+    need_callable(answer, "regularised_mlp")
+    mnist = data.load_mnist()
+    seed = int(rng.integers(2**31))
+    make_mlp = _Builder(keras)
+    model = call(answer, make_mlp, name="regularised_mlp")
+    if make_mlp.other:
+        raise Reject(f"`regularised_mlp` asked make_mlp for {sorted(make_mlp.other)[0]}: this "
+                     "exercise changes only `l2` and `dropout` (keyword arguments), and keeps "
+                     "everything else as section 3 has it.")
+    if model is None:
+        raise Reject("`regularised_mlp(make_mlp)` returned None: return the model that "
+                     "make_mlp builds.")
+    if not any(model is built for built in make_mlp.built):
+        raise Reject("`regularised_mlp(make_mlp)` should return the model that the make_mlp it "
+                     f"is given builds; it returned a {type(model).__name__} that make_mlp did "
+                     "not build. Build it with that make_mlp, once, and do not train it: the "
+                     "checker trains it.")
+    l2, dropout = make_mlp.asked[[m is model for m in make_mlp.built].index(True)]
+    if int(model.optimizer.iterations):
+        raise Reject(f"`regularised_mlp` trained the model ({int(model.optimizer.iterations):,} "
+                     "steps) before returning it; return it untrained: the checker trains it.")
+    chosen = f"l2 = {float(l2):g}, dropout = {float(dropout):g}"
+    import tensorflow as tf
 
-        if same(total):
-            hint = " That is the sum of squares without lam."
-        elif same(want / 2):
-            hint = " Yours is exactly half of it; Keras' L2 has no factor 1/2."
-        elif same(lam * np.sqrt(total)):
-            hint = (" That is lam times the square root of the sum of squares (the length of "
-                    "the weights), not the sum of squares itself.")
-        elif len(weights) > 1 and same(lam * sums[0]):
-            hint = " That counts only the first array."
-        elif same(lam * sum(float(np.sum(np.asarray(w, dtype=float))) for w in weights)):
-            hint = (" That is lam times the sum of the weights themselves, not of their "
-                    "squares.")
-        elif same(lam * sum(float(np.mean(np.square(np.asarray(w, dtype=float))))
-                            for w in weights)):
-            hint = " That averages the squares of each array; the penalty adds them all up."
-        else:
-            hint = ""
-        raise Reject(f"{what} {shown}{hint}")
-    return (f"matches keras.regularizers.L2 on {count} cases: lam = 0, no weights, a tuple, "
-            "nested lists, and random arrays of random shapes and scales.")
+    x, y = mnist.x_train[:N_TRAIN], mnist.y_train[:N_TRAIN]
+    keras.utils.set_random_seed(seed)                     # the dropout masks
+    batches = (tf.data.Dataset.from_tensor_slices((x, y)).cache()   # section 3's batches
+               .shuffle(N_TRAIN, seed=0).batch(BATCH).prefetch(tf.data.AUTOTUNE))
+    model.fit(batches, epochs=EPOCHS, verbose=0, shuffle=False)
+    train_acc, _ = _accuracy_and_loss(model, x, y)
+    val_acc, val_loss = _accuracy_and_loss(model, *mnist.val)
+    result = (f"with {chosen}, trained as in section 4, the network reaches a validation loss "
+              f"of {val_loss:.3f} (validation accuracy {val_acc:.1%}, training accuracy "
+              f"{train_acc:.1%})")
+    if val_loss <= TARGET_LOSS:
+        return f"{result}: at most {TARGET_LOSS} as asked."
+    if not l2 and not dropout:
+        hint = " That is the base network, with no regularisation at all."
+    elif train_acc < 0.97:
+        hint = (" The network no longer fits even its training images: that much "
+                "regularisation holds it back (underfitting). Try less.")
+    else:
+        hint = (" It still fits its training images almost perfectly: it still overfits. Try "
+                "more, or combine the two kinds.")
+    raise Reject(f"{result[0].upper()}{result[1:]}; the target is at most {TARGET_LOSS}.{hint}")
