@@ -3,11 +3,8 @@ differently pass; realistic wrong ones (wrong formulas, missed edge cases, looku
 earlier cases, answers that change their inputs, library calls the exercise asks to replace)
 fail with a specific message; odd answers get a verdict rather than a crash."""
 
-import math
-
 import numpy as np
 import pytest
-import scipy.ndimage
 from answers import args_key, raises_value_error, stub_for
 from scipy import signal
 
@@ -25,249 +22,7 @@ def rejects(checker, answer, match):
     return str(info.value)
 
 
-# Exercise 7.1: conv_output_size(n, k, stride, padding) ---------------------------------------
-
-def size_right(n, k, stride, padding):
-    return (n - k) // stride + 1 if padding == "valid" else -(-n // stride)
-
-
-def size_with_math(n, k, stride, padding):
-    if padding == "same":
-        return math.ceil(n / stride)
-    return math.floor((n - k) / stride) + 1
-
-
-def size_by_counting(n, k, stride, padding):
-    if padding == "same":
-        return len(range(0, n, stride))
-    return len(range(0, n - k + 1, stride))
-
-
-@pytest.mark.parametrize("answer", [
-    size_right,
-    size_with_math,
-    size_by_counting,
-    lambda n, k, s, p: np.float64(np.ceil(n / s) if p == "same" else np.floor((n - k) / s) + 1),
-    lambda n, k, s, p: np.array((n - k + 1 + s - 1) // s if p == "valid" else (n + s - 1) // s),
-])
-def test_conv_output_size_accepts_right_answers_written_differently(answer):
-    assert check.conv_output_size(answer) is True
-
-
-def valid_only(wrong):
-    return lambda n, k, s, p: wrong(n, k, s) if p == "valid" else -(-n // s)
-
-
-def same_only(wrong):
-    return lambda n, k, s, p: (n - k) // s + 1 if p == "valid" else wrong(n, k, s)
-
-
-@pytest.mark.parametrize("answer, message", [
-    (None, "`conv_output_size` is None"),
-    ("(n - k) // s + 1", "should be a function; got a str"),
-    (raises_value_error, r"raised ValueError: boom"),
-    (valid_only(lambda n, k, s: (n - k) // s), "one short"),
-    (valid_only(lambda n, k, s: n - k + 1), "you left the stride out"),
-    (valid_only(lambda n, k, s: -(-n // s)), "those are the 'same' sizes"),
-    (valid_only(lambda n, k, s: math.ceil((n - k) / s) + 1), "round a partial step up"),
-    (valid_only(lambda n, k, s: (n - k + 1) // s), "divide the stride-1 count by the stride"),
-    (valid_only(lambda n, k, s: n - k),                           # two mistakes at once
-     r"padding = 'valid' the output has 26 pixels; yours gave 25\. \["),
-    (same_only(lambda n, k, s: n), "'same' keeps the size only with stride 1"),
-    (same_only(lambda n, k, s: n // s), "your sizes round down"),
-    (same_only(lambda n, k, s: n // s + 1), "add one to a rounded-down division"),
-    (same_only(lambda n, k, s: (n + 2 * (k // 2) - k) // s + 1), "pad k // 2 zeros"),
-    (same_only(lambda n, k, s: (n - k) // s + 1), "those are the 'valid' sizes"),
-    (lambda n, k, s, p: -size_right(n, k, s, p),                                  # wrong sign
-     r"the output has 26 pixels; yours gave -26\. \["),
-    (lambda n, k, s, p: 28,                                                      # constant
-     r"padding = 'valid' the output has 26 pixels; yours gave 28"),
-    (lambda n, k, s, p: (n - k) / s + 1 if p == "valid" else n / s, "whole number of pixels"),
-    (lambda n, k, s, p: None, "did you forget a `return`"),
-    (lambda n, k, s, p: [26, 26], "single number"),                             # wrong shape
-    (lambda n, k, s, p: float("nan"), "whole number of pixels"),
-    (lambda n, k, s, p: size_right(n, k, s, p) + (n > 28),              # wrong for large n only
-     r"n = 224, .* the output has \d+ pixels; yours gave \d+\. \["),
-])
-def test_conv_output_size_rejects_wrong_answers_specifically(answer, message):
-    rejects(check.conv_output_size, answer, match=message)
-
-
-def test_conv_output_size_rejects_a_table_of_the_fixed_cases():
-    table = {case: size_right(*case) for case in check.SIZE_CASES}
-    message = rejects(check.conv_output_size, lambda *case: table.get(case, 1),
-                      match=r"the output has \d+ pixels; yours gave 1\.")
-    assert "seed" in message
-
-
-def test_conv_output_size_stub_message_names_the_exercise():
-    stub = stub_for("7.1", "implement `conv_output_size(n, k, stride, padding)`")
-    rejects(check.conv_output_size, stub,
-            match=r"^Exercise 7\.1 is yours: implement `conv_output_size\(n, k, stride, padding\)`")
-
-
-def test_output_size_reference_matches_keras_conventions():
-    # Keras/TensorFlow: 'same' -> ceil(n / s); 'valid' -> ceil((n - k + 1) / s).
-    for n, k, s, p in check.SIZE_CASES + check._size_drawn(np.random.default_rng(), 200):
-        keras_rule = math.ceil(n / s) if p == "same" else math.ceil((n - k + 1) / s)
-        assert check._output_size(n, k, s, p) == keras_rule
-
-
-def test_output_size_reference_matches_a_keras_conv_layer():
-    for n, k, s, p in [(28, 3, 2, "same"), (28, 4, 2, "same"), (27, 3, 2, "valid"),
-                       (10, 7, 3, "same"), (6, 4, 3, "valid")]:
-        layer = keras.layers.Conv2D(1, (k, 1), strides=(s, 1), padding=p)
-        out = layer(np.zeros((1, n, 1, 1), "float32"))
-        assert out.shape[1] == check._output_size(n, k, s, p)
-
-
-# Exercise 7.2: conv2d_single(image, kernel) -----------------------------------------------------
-
-def xcorr(image, kernel):
-    windows = np.lib.stride_tricks.sliding_window_view(np.asarray(image, float), kernel.shape)
-    return np.einsum("ijuv,uv->ij", windows, np.asarray(kernel, float))
-
-
-def correlate_loops(image, kernel):
-    kh, kw = kernel.shape
-    out = [[0.0] * (image.shape[1] - kw + 1) for _ in range(image.shape[0] - kh + 1)]
-    for i in range(len(out)):
-        for j in range(len(out[0])):
-            out[i][j] = float((image[i:i + kh, j:j + kw] * kernel).sum())
-    return out                                                       # a list of lists
-
-
-def correlate_float32(image, kernel):
-    return xcorr(image.astype("float32"), kernel.astype("float32")).astype("float32")
-
-
-def correlate_with_a_variable_called_conv(image, kernel):
-    # A learner's own variable named like keras.ops.conv must not be taken for it.
-    kh, kw = kernel.shape
-    conv = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
-    for u in range(kh):
-        for v in range(kw):
-            conv += kernel[u, v] * image[u:u + conv.shape[0], v:v + conv.shape[1]]
-    return conv
-
-
-@pytest.mark.parametrize("answer", [
-    xcorr,
-    correlate_loops,
-    correlate_float32,
-    correlate_with_a_variable_called_conv,
-    lambda image, kernel: np.tensordot(np.lib.stride_tricks.sliding_window_view(
-        image, kernel.shape), kernel, axes=2),
-])
-def test_conv2d_single_accepts_right_answers_written_differently(answer):
-    assert check.conv2d_single(answer) is True
-
-
-def keras_conv(image, kernel):
-    x = keras.ops.convert_to_tensor(image[None, :, :, None], "float32")
-    return keras.ops.conv(x, kernel[:, :, None, None].astype("float32"))[0, :, :, 0]
-
-
-@pytest.mark.parametrize("answer, name", [
-    (lambda image, kernel: signal.correlate2d(image, kernel, mode="valid"),
-     "signal.correlate2d"),
-    (lambda image, kernel: signal.convolve2d(image, kernel[::-1, ::-1], mode="valid"),
-     "signal.convolve2d"),
-    (lambda image, kernel: signal.fftconvolve(image, kernel[::-1, ::-1], mode="valid"),
-     "signal.fftconvolve"),
-    (lambda image, kernel: scipy.ndimage.correlate(image, kernel), "scipy.ndimage.correlate"),
-    (lambda image, kernel: tf.nn.conv2d(image[None, :, :, None], kernel[:, :, None, None], 1,
-                                        "VALID"), "tf.nn.conv2d"),
-    (keras_conv, "keras.ops.conv"),
-    (lambda image, kernel: keras.layers.Conv2D(1, kernel.shape)(image), "keras.layers.Conv2D"),
-])
-def test_conv2d_single_refuses_the_library_versions(answer, name):
-    rejects(check.conv2d_single, answer, match=f"your answer uses `{name}`")
-
-
-def padded(image, kernel, full=False):
-    kh, kw = kernel.shape
-    top, left = (kh - 1, kw - 1) if full else (kh // 2, kw // 2)
-    bottom, right = (kh - 1, kw - 1) if full else (kh - 1 - kh // 2, kw - 1 - kw // 2)
-    return xcorr(np.pad(image, ((top, bottom), (left, right))), kernel)
-
-
-def into_image_dtype(image, kernel):
-    kh, kw = kernel.shape
-    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1), dtype=image.dtype)
-    out[:] = xcorr(image, kernel)
-    return out
-
-
-def normalising_in_place(image, kernel):
-    image -= image.min()
-    return xcorr(image, kernel)
-
-
-def square_kernels_only(image, kernel):
-    k = kernel.shape[0]
-    return xcorr(image, kernel[:k, :k])
-
-
-@pytest.mark.parametrize("answer, message", [
-    (None, "`conv2d_single` is None"),
-    (42, "should be a function; got a int"),
-    (raises_value_error, r"raised ValueError: boom"),
-    (lambda image, kernel: xcorr(image, kernel[::-1, ::-1]),
-     r"flipped the kernel \(rows and columns\)"),
-    (lambda image, kernel: xcorr(image, kernel[::-1]), "flipped the kernel upside down"),
-    (lambda image, kernel: xcorr(image, kernel[:, ::-1]), "flipped the kernel left to right"),
-    (padded, r"shape \(4, 4\); yours has shape \(6, 6\): .*'same' padding"),
-    (lambda image, kernel: padded(image, kernel, full=True),
-     r"should have shape \(4, 4\); yours has shape \(8, 8\): that is the 'full' size"),
-    (lambda image, kernel: xcorr(image, kernel)[:-1, :-1], "one short in each direction"),
-    (lambda image, kernel: xcorr(image, kernel).T, r"a corner .* output is transposed"),
-    (lambda image, kernel: xcorr(image, kernel).T if image.shape == (7, 9) else
-     xcorr(image, kernel), r"7×9 image.*rows and columns swapped"),
-    (lambda image, kernel: -xcorr(image, kernel), "wrong sign"),
-    (lambda image, kernel: xcorr(image, kernel.T), "transposed"),
-    (lambda image, kernel: xcorr(image, kernel) / kernel.size, "summed, not averaged"),
-    (into_image_dtype, "whole numbers .*integer dtype of the image"),
-    (square_kernels_only, r"8×6 image and a 2×4 kernel.*should have shape \(7, 3\)"),
-    (normalising_in_place, r"changed its input `image` in place"),
-    (lambda image, kernel: np.zeros((image.shape[0] - kernel.shape[0] + 1,
-                                     image.shape[1] - kernel.shape[1] + 1)),   # constant
-     r"is wrong at index \(0, 1\)"),
-    (lambda image, kernel: xcorr(image, kernel) + 1.0, r"is wrong at index"),
-    (lambda image, kernel: None, "did you forget a `return`"),
-    (lambda image, kernel: np.full((4, 4), np.nan), "NaN or infinity"),
-    (lambda image, kernel: "out", "got the text"),
-])
-def test_conv2d_single_rejects_wrong_answers_specifically(answer, message):
-    rejects(check.conv2d_single, answer, match=message)
-
-
-def test_conv2d_single_rejects_a_table_of_the_fixed_cases():
-    table = {args_key((image, kernel)): xcorr(image, kernel)
-             for _, image, kernel in check._correlation_cases()}
-
-    def lookup(image, kernel):
-        out = np.zeros((image.shape[0] - kernel.shape[0] + 1, image.shape[1] - kernel.shape[1] + 1))
-        return table.get(args_key((image, kernel)), out)
-    message = rejects(check.conv2d_single, lookup, match=r"random \d+×\d+ image.*is wrong at")
-    assert "seed" in message
-
-
-def test_conv2d_single_flip_is_caught_on_random_cases_alone():
-    fixed = {args_key(image) for _, image, _ in check._correlation_cases()}
-
-    def answer(image, kernel):
-        return xcorr(image, kernel if args_key(image) in fixed else kernel[::-1, ::-1])
-    rejects(check.conv2d_single, answer, match=r"random .*flipped the kernel \(rows and columns\)")
-
-
-def test_conv2d_single_stub_message_names_the_exercise():
-    stub = stub_for("7.2", "implement `conv2d_single(image, kernel)`, a 'valid' cross-correlation")
-    rejects(check.conv2d_single, stub,
-            match=r"^Exercise 7\.2 is yours: implement `conv2d_single\(image, kernel\)`")
-
-
-# Exercise 7.3: max_pool2d(x, size) ---------------------------------------------------------------
+# Exercise 7.1: max_pool2d(x, size) ---------------------------------------------------------------
 
 def reshape_pool(x, size, reduce=np.max):
     h, w = x.shape[0] // size, x.shape[1] // size
@@ -396,9 +151,9 @@ def test_max_pool2d_rejects_a_table_of_the_fixed_cases():
 
 
 def test_max_pool2d_stub_message_names_the_exercise():
-    stub = stub_for("7.3", "implement `max_pool2d(x, size)` with non-overlapping blocks")
+    stub = stub_for("7.1", "implement `max_pool2d(x, size)` with non-overlapping blocks")
     rejects(check.max_pool2d, stub,
-            match=r"^Exercise 7\.3 is yours: implement `max_pool2d\(x, size\)`")
+            match=r"^Exercise 7\.1 is yours: implement `max_pool2d\(x, size\)`")
 
 
 def test_max_pool_reference_matches_keras():
@@ -407,102 +162,371 @@ def test_max_pool_reference_matches_keras():
         assert np.allclose(np.asarray(pooled)[0, :, :, 0], check._max_pool(x, size), atol=1e-6)
 
 
-# Exercise 7.4: receptive_field(layers) ----------------------------------------------------------
+# Exercise 7.2: im2col(images, kh, kw) ------------------------------------------------------------
 
-def field_backwards(layers):
-    # From the top down: r_prev = s · r + (k − s), starting from one unit.
-    r = 1
-    for k, s in reversed(layers):
-        r = s * r + (k - s)
-    return r
-
-
-def field_with_numpy(layers):
-    if not layers:
-        return np.int64(1)
-    k, s = np.array(layers).T
-    jumps = np.concatenate([[1], np.cumprod(s)[:-1]])
-    return np.float64(1 + np.sum((k - 1) * jumps))
+def im2col_loops(images, kh, kw):
+    h, w, c = images.shape
+    rows = []
+    for i in range(h - kh + 1):
+        for j in range(w - kw + 1):
+            rows.append(images[i:i + kh, j:j + kw, :].ravel())
+    return np.array(rows)
 
 
-@pytest.mark.parametrize("answer", [
-    lambda layers: check._receptive_field(layers),
-    field_backwards,
-    field_with_numpy,
-])
-def test_receptive_field_accepts_right_answers_written_differently(answer):
-    assert check.receptive_field(answer) is True
+def im2col_windows(images, kh, kw):
+    windows = np.lib.stride_tricks.sliding_window_view(images, (kh, kw), axis=(0, 1))
+    oh, ow, c = windows.shape[:3]
+    return windows.transpose(0, 1, 3, 4, 2).reshape(oh * ow, -1)
 
 
-def stride_too_early(layers):
-    r, jump = 1, 1
-    for k, s in layers:
-        jump *= s
-        r += (k - 1) * jump
-    return r
+def im2col_by_shifts(images, kh, kw):
+    # One column block per kernel offset (u, v): the whole shifted image at once.
+    h, w, c = images.shape
+    oh, ow = h - kh + 1, w - kw + 1
+    blocks = [images[u:u + oh, v:v + ow, :].reshape(oh * ow, c)
+              for u in range(kh) for v in range(kw)]
+    return np.concatenate(blocks, axis=1)
 
 
-def top_down_rule_from_the_bottom(layers):
-    r = 1
-    for k, s in layers:
-        r = s * r + (k - s)
-    return r
+def im2col_float32_list(images, kh, kw):
+    return im2col_loops(images.astype("float32"), kh, kw).tolist()
 
 
-def field_from_the_first_layer(layers):
-    # Right for any non-empty stack, but crashes on the empty one.
-    (r, jump), rest = layers[0], layers[1:]
-    for k, s in rest:
-        r += (k - 1) * jump
-        jump *= s
-    return r
+@pytest.mark.parametrize("answer", [im2col_loops, im2col_windows, im2col_by_shifts,
+                                    im2col_float32_list])
+def test_im2col_accepts_right_answers_written_differently(answer):
+    assert check.im2col(answer) is True
 
 
-def field_reversing_in_place(layers):
-    layers.reverse()
-    return field_backwards(layers[::-1])
+def im2col_channel_first(images, kh, kw):
+    windows = np.lib.stride_tricks.sliding_window_view(images, (kh, kw), axis=(0, 1))
+    oh, ow = windows.shape[:2]
+    return windows.reshape(oh * ow, -1)                        # (c, u, v) order
+
+
+def im2col_columns_first(images, kh, kw):
+    windows = np.lib.stride_tricks.sliding_window_view(images, (kh, kw), axis=(0, 1))
+    oh, ow = windows.shape[:2]
+    return windows.transpose(0, 1, 4, 3, 2).reshape(oh * ow, -1)
+
+
+def im2col_positions_by_column(images, kh, kw):
+    h, w, c = images.shape
+    return np.array([images[i:i + kh, j:j + kw, :].ravel()
+                     for j in range(w - kw + 1) for i in range(h - kh + 1)])
+
+
+def im2col_same_padding(images, kh, kw):
+    padded = np.pad(images, ((kh // 2, kh - 1 - kh // 2), (kw // 2, kw - 1 - kw // 2), (0, 0)))
+    return im2col_loops(padded, kh, kw)
+
+
+def im2col_in_place(images, kh, kw):
+    images -= images.mean()                                    # "centre" the image first
+    return im2col_loops(images + images.mean(), kh, kw)
 
 
 @pytest.mark.parametrize("answer, message", [
-    (None, "`receptive_field` is None"),
-    ({"k": 3}, "should be a function; got a dict"),
+    (None, "`im2col` is None"),
+    ("patches", "should be a function; got a str"),
     (raises_value_error, r"raised ValueError: boom"),
-    (stride_too_early, "spread each kernel by its own layer's stride as well"),
-    (lambda layers: check._receptive_field(layers) - 1, "one less than the right one"),
-    (lambda layers: 1 + sum(k - 1 for k, _ in layers), "leave out the strides"),
-    (lambda layers: sum(k for k, _ in layers), "sum of the kernel sizes"),
-    (lambda layers: 1 + sum((k - 1) * s for k, s in layers), "that layer's own stride"),
-    (top_down_rule_from_the_bottom, "top-down rule .* from the input upwards"),
-    (lambda layers: -check._receptive_field(layers), r"receptive field is 3 pixels; yours "
-                                                     r"gave -3\. \["),             # wrong sign
-    (lambda layers: 16, r"layers = \[\(3, 1\)\] the receptive field is 3 pixels; yours gave 16"),
-    (lambda layers: [check._receptive_field(layers)] * 2, "single number"),       # wrong shape
-    (lambda layers: check._receptive_field(layers) + 0.5, "whole number of pixels"),
-    (field_from_the_first_layer, r"receptive_field\(\[\]\)` raised IndexError"),
-    (field_reversing_in_place, r"changed its input `layers` in place"),
-    (lambda layers: 99 if any(k in (4, 6) for k, _ in layers) else      # kernels only the
-     check._receptive_field(layers),                                   # random stacks have
-     r"the receptive field is \d+ pixels; yours gave 99\."),
-    (lambda layers: None, "did you forget a `return`"),
+    (im2col_channel_first, "runs over the channels first"),
+    (im2col_columns_first, "runs over the window's columns before its rows"),
+    (im2col_positions_by_column, "go down the first column of positions first"),
+    (lambda images, kh, kw: -im2col_loops(images, kh, kw), "wrong sign"),
+    (lambda images, kh, kw: im2col_loops(images, kh, kw).T, "that is the transpose"),
+    (lambda images, kh, kw: im2col_windows(images, kh, kw).reshape(
+        images.shape[0] - kh + 1, images.shape[1] - kw + 1, -1), "flatten the first two axes"),
+    (im2col_same_padding, "one row per input pixel"),
+    (lambda images, kh, kw: im2col_loops(images[:, :, :1], kh, kw), "the channels are missing"),
+    (im2col_in_place, "changed its input `images` in place"),
+    (lambda images, kh, kw: np.zeros(((images.shape[0] - kh + 1) * (images.shape[1] - kw + 1),
+                                      kh * kw * images.shape[2])), "is wrong at index"),
+    (lambda images, kh, kw: None, "did you forget a `return`"),
 ])
-def test_receptive_field_rejects_wrong_answers_specifically(answer, message):
-    rejects(check.receptive_field, answer, match=message)
+def test_im2col_rejects_wrong_answers_specifically(answer, message):
+    rejects(check.im2col, answer, match=message)
 
 
-def test_receptive_field_rejects_a_table_of_the_fixed_stacks():
-    table = {args_key(layers): check._receptive_field(layers) for layers in check.FIELD_CASES}
-    message = rejects(check.receptive_field, lambda layers: table.get(args_key(layers), 1),
-                      match=r"the receptive field is \d+ pixels; yours gave 1\.")
+@pytest.mark.parametrize("answer, name", [
+    (lambda images, kh, kw: tf.image.extract_patches(images[None], [1, kh, kw, 1], [1, 1, 1, 1],
+                                                     [1, 1, 1, 1], "VALID"),
+     "tf.image.extract_patches"),
+    (lambda images, kh, kw: signal.correlate(images, np.ones((kh, kw, 1)), "valid"),
+     "signal.correlate"),
+    (lambda images, kh, kw: keras.ops.conv(images[None], np.ones((kh, kw, images.shape[2], 1))),
+     "keras.ops.conv"),
+])
+def test_im2col_refuses_the_library_versions(answer, name):
+    rejects(check.im2col, answer, match=f"your answer uses `{name}`")
+
+
+def test_im2col_rejects_a_table_of_the_fixed_cases():
+    table = {args_key((images, kh, kw)): im2col_loops(images, kh, kw)
+             for _, images, kh, kw in check._im2col_cases()}
+
+    def lookup(images, kh, kw):
+        return table.get(args_key((images, kh, kw)), im2col_channel_first(images, kh, kw))
+    message = rejects(check.im2col, lookup, match=r"random .*runs over the channels first")
     assert "seed" in message
 
 
-def test_receptive_field_stub_message_names_the_exercise():
-    stub = stub_for("7.4", "implement `receptive_field(layers)` for a list of (kernel, stride) "
-                           "pairs")
-    rejects(check.receptive_field, stub,
-            match=r"^Exercise 7\.4 is yours: implement `receptive_field\(layers\)`")
+def test_im2col_stub_message_names_the_exercise():
+    stub = stub_for("7.2", "implement `im2col(images, kh, kw)`")
+    rejects(check.im2col, stub, match=r"^Exercise 7\.2 is yours: implement `im2col")
 
 
-def test_receptive_field_reference_matches_the_lessons_cnn():
-    assert check._receptive_field([(5, 1), (2, 2), (5, 1), (2, 2)]) == 16
-    assert check._receptive_field([]) == 1
+def test_im2col_times_the_reshaped_kernel_is_keras_conv2d():
+    rng = np.random.default_rng(0)
+    for _, images, kh, kw in check._im2col_cases() + check._im2col_drawn(rng):
+        c_in = images.shape[2]
+        kernels = rng.normal(size=(kh, kw, c_in, 3)).astype("float32")
+        bias = rng.normal(size=3).astype("float32")
+        layer = keras.layers.Conv2D(3, (kh, kw))
+        layer.build((None, *images.shape))
+        layer.set_weights([kernels, bias])
+        theirs = np.asarray(layer(images[None].astype("float32")))[0]
+        ours = check._im2col(images, kh, kw) @ kernels.reshape(-1, 3) + bias
+        assert np.allclose(ours.reshape(theirs.shape), theirs, atol=1e-4)
+
+
+# Exercise 7.3: build_model(), judged by the accuracy it reaches ---------------------------------
+
+L = keras.layers
+
+
+def cnn_builder(filters=(32, 64), dense=64, rate=2e-3):
+    def build_model():
+        model = keras.Sequential([
+            keras.Input((28, 28, 1)),
+            L.Conv2D(filters[0], 3, activation="relu"), L.MaxPooling2D(2),
+            L.Conv2D(filters[1], 3, activation="relu"), L.MaxPooling2D(2),
+            L.Flatten(), L.Dropout(0.5), L.Dense(dense, activation="relu"), L.Dense(10),
+        ])
+        model.compile(optimizer=keras.optimizers.Adam(rate),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        return model
+    return build_model
+
+
+def test_digits_cnn_accepts_a_cnn_with_logits_and_no_metrics():
+    assert check.digits_cnn(cnn_builder()) is True
+
+
+def mlp_builder():
+    model = keras.Sequential([keras.Input((28, 28, 1)), L.Flatten(),
+                              L.Dense(128, activation="relu"), L.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
+def test_digits_cnn_rejects_an_mlp_that_falls_short_of_the_target():
+    message = rejects(check.digits_cnn, mlp_builder,
+                      match=r"validation accuracy after each epoch was .* below the target 0\.955"
+                            r"\. It learns, but not enough")
+    assert "seed" in message
+
+
+def stuck_builder():
+    model = cnn_builder()()
+    model.compile(optimizer=keras.optimizers.SGD(1e-6),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def test_digits_cnn_says_when_the_loss_does_not_fall():
+    rejects(check.digits_cnn, stuck_builder, match="The training loss hardly fell")
+
+
+@pytest.fixture(scope="module")
+def trained_model():
+    model = cnn_builder()()
+    x, y, _, _ = check._digits()
+    model.fit(x, y, epochs=3, batch_size=64, verbose=0)
+    return model
+
+
+def test_digits_cnn_refuses_a_model_trained_before_the_check(trained_model):
+    rejects(check.digits_cnn, lambda: _recompiled_copy(trained_model), match="already right on")
+
+
+def _recompiled_copy(model):
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    copy.compile(optimizer="adam",
+                 loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return copy
+
+
+def test_digits_cnn_refuses_the_same_model_twice(trained_model):
+    rejects(check.digits_cnn, lambda: trained_model, match="the same model object twice")
+
+
+def test_digits_cnn_refuses_a_lookup_of_the_model_it_trained():
+    # What a table of earlier answers gives for a function of no input: the model that the
+    # checker trained on an earlier run, handed back as a fresh copy.
+    built = []
+
+    def recording():
+        built.append(cnn_builder()())
+        return built[-1]
+    assert check.digits_cnn(recording) is True
+    trained = [m for m in built if m.optimizer.iterations.numpy() > 0][0]
+    rejects(check.digits_cnn, lambda: _recompiled_copy(trained), match="already right on")
+
+
+def uncompiled():
+    return keras.Sequential([keras.Input((28, 28, 1)), L.Flatten(), L.Dense(10)])
+
+
+def too_big():
+    model = keras.Sequential([keras.Input((28, 28, 1)), L.Flatten(), L.Dense(256), L.Dense(10)])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
+def flat_input():
+    model = keras.Sequential([keras.Input((784,)), L.Dense(10)])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
+def one_output():
+    model = keras.Sequential([keras.Input((28, 28, 1)), L.Flatten(), L.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    return model
+
+
+@pytest.mark.parametrize("answer, message", [
+    (None, "`build_model` is None"),
+    ("cnn", "should be a function; got a str"),
+    (raises_value_error, r"raised ValueError: boom"),
+    (lambda: "a model", "should return a Keras model"),
+    (uncompiled, "the model is not compiled"),
+    (too_big, "keep it to 150,000 at most"),
+    (flat_input, r"input shape \(None, 28, 28, 1\)"),
+    (one_output, r"output shape \(None, 10\)"),
+])
+def test_digits_cnn_rejects_models_that_do_not_fit_the_task(answer, message):
+    rejects(check.digits_cnn, answer, match=message)
+
+
+def test_digits_cnn_stub_message_names_the_exercise():
+    stub = stub_for("7.3", "write `build_model()`")
+    rejects(check.digits_cnn, stub, match=r"^Exercise 7\.3 is yours: write `build_model\(\)`")
+
+
+# Exercise 7.4: conv2d_backward(image, kernel, grad_out) -----------------------------------------
+
+def backward_loops(image, kernel, grad_out):
+    kh, kw = kernel.shape
+    grad_image, grad_kernel = np.zeros(image.shape), np.zeros(kernel.shape)
+    for i in range(grad_out.shape[0]):
+        for j in range(grad_out.shape[1]):
+            grad_image[i:i + kh, j:j + kw] += grad_out[i, j] * kernel
+            grad_kernel += grad_out[i, j] * image[i:i + kh, j:j + kw]
+    return grad_image, grad_kernel
+
+
+def backward_as_correlations(image, kernel, grad_out):
+    kh, kw = kernel.shape
+    grad_kernel = xcorr(image, grad_out)
+    padded = np.pad(grad_out, ((kh - 1, kh - 1), (kw - 1, kw - 1)))
+    return xcorr(padded, kernel[::-1, ::-1]), grad_kernel
+
+
+def backward_float32_lists(image, kernel, grad_out):
+    dx, dk = backward_loops(image.astype("float32"), kernel.astype("float32"),
+                            grad_out.astype("float32"))
+    return [dx.astype("float32").tolist(), dk.astype("float32").tolist()]
+
+
+def xcorr(image, kernel):
+    windows = np.lib.stride_tricks.sliding_window_view(np.asarray(image, float), kernel.shape)
+    return np.einsum("ijuv,uv->ij", windows, np.asarray(kernel, float))
+
+
+@pytest.mark.parametrize("answer", [backward_loops, backward_as_correlations,
+                                    backward_float32_lists])
+def test_conv2d_backward_accepts_right_answers_written_differently(answer):
+    assert check.conv2d_backward(answer) is True
+
+
+def backward_unflipped(image, kernel, grad_out):
+    kh, kw = kernel.shape
+    padded = np.pad(grad_out, ((kh - 1, kh - 1), (kw - 1, kw - 1)))
+    return xcorr(padded, kernel), xcorr(image, grad_out)
+
+
+def backward_kernel_flipped(image, kernel, grad_out):
+    dx, dk = backward_loops(image, kernel, grad_out)
+    return dx, dk[::-1, ::-1]
+
+
+def backward_kernel_averaged(image, kernel, grad_out):
+    dx, dk = backward_loops(image, kernel, grad_out)
+    return dx, dk / grad_out.size
+
+
+def backward_in_place(image, kernel, grad_out):
+    dx, dk = backward_loops(image, kernel, grad_out)
+    grad_out *= 0                                              # "reset" the gradient
+    return dx, dk
+
+
+@pytest.mark.parametrize("answer, message", [
+    (None, "`conv2d_backward` is None"),
+    (3, "should be a function; got a int"),
+    (raises_value_error, r"raised ValueError: boom"),
+    (backward_unflipped, "grad_image is what the kernel gives when it is not flipped"),
+    (backward_kernel_flipped, "grad_kernel is flipped"),
+    (backward_kernel_averaged, "divided by the .* output positions"),
+    (lambda image, kernel, grad_out: tuple(-g for g in backward_loops(image, kernel, grad_out)),
+     "grad_kernel has the wrong sign"),
+    (lambda image, kernel, grad_out: (-backward_loops(image, kernel, grad_out)[0],
+                                      backward_loops(image, kernel, grad_out)[1]),
+     "grad_image has the wrong sign"),
+    (lambda image, kernel, grad_out: backward_loops(image, kernel, grad_out)[::-1],
+     "wrong order"),
+    (lambda image, kernel, grad_out: backward_loops(image, kernel, grad_out)[0],
+     "should return two arrays"),
+    (lambda image, kernel, grad_out: (grad_out * 1.0, backward_loops(image, kernel, grad_out)[1]),
+     r"grad_image .*\(the image's shape\) should have shape"),
+    (backward_in_place, "changed its input `grad_out` in place"),
+])
+def test_conv2d_backward_rejects_wrong_answers_specifically(answer, message):
+    rejects(check.conv2d_backward, answer, match=message)
+
+
+@pytest.mark.parametrize("answer, name", [
+    (lambda image, kernel, grad_out: tf.GradientTape(), "tf.GradientTape"),
+    (lambda image, kernel, grad_out: (signal.convolve2d(grad_out, kernel),
+                                      signal.correlate2d(image, grad_out, "valid")),
+     "signal.convolve2d"),
+    (lambda image, kernel, grad_out: tf.nn.conv2d_transpose, "tf.nn.conv2d_transpose"),
+])
+def test_conv2d_backward_refuses_the_library_versions(answer, name):
+    rejects(check.conv2d_backward, answer, match=f"your answer uses `{name}`")
+
+
+def test_conv2d_backward_rejects_a_table_of_the_fixed_cases():
+    table = {args_key(case[1:]): backward_loops(*case[1:]) for case in check._backward_cases()}
+
+    def lookup(image, kernel, grad_out):
+        return table.get(args_key((image, kernel, grad_out)),
+                         backward_kernel_flipped(image, kernel, grad_out))
+    message = rejects(check.conv2d_backward, lookup, match=r"random .*grad_kernel is flipped")
+    assert "seed" in message
+
+
+def test_conv2d_backward_stub_message_names_the_exercise():
+    stub = stub_for("7.4", "implement `conv2d_backward(image, kernel, grad_out)`")
+    rejects(check.conv2d_backward, stub, match=r"^Exercise 7\.4 is yours: implement `conv2d_back")
+
+
+def test_the_loop_answer_matches_gradient_tape_in_float64():
+    for given, image, kernel, grad_out in check._backward_cases():
+        dx, dk = check._tape_gradients(image, kernel, grad_out)
+        mine = backward_loops(np.asarray(image, float), np.asarray(kernel, float),
+                              np.asarray(grad_out, float))
+        assert np.allclose(mine[0], dx, atol=1e-9) and np.allclose(mine[1], dk, atol=1e-9), given

@@ -10,7 +10,7 @@ import functools
 
 import numpy as np
 import pytest
-from answers import args_key, raises_value_error, stub_for, table_of
+from answers import args_key, raises_value_error, stub_for
 
 from helpers.checks import ExerciseFailed
 from helpers.checks import lesson08 as check
@@ -36,303 +36,271 @@ def recorded_then_replayed(check_fn, right):
     return lambda *args: table.get(args_key(args))
 
 
-# Exercise 8.1: fgsm(x, grad, eps) ------------------------------------------------------------
+# Exercise 8.2: class_cam(features, kernel, classes) ------------------------------------------
 
-def fgsm_right(x, grad, eps):
-    return np.clip(x + eps * np.sign(grad), 0.0, 1.0)
-
-
-def fgsm_with_where(x, grad, eps):          # sign written by hand, a list comes back
-    step = np.where(grad > 0, eps, np.where(grad < 0, -eps, 0.0))
-    return np.minimum(np.maximum(x + step, 0), 1).tolist()
+def cam_right(features, kernel, classes):
+    weights = np.asarray(kernel)[:, classes].T
+    return _per_map_max(np.maximum(np.einsum("nhwk,nk->nhw", features, weights), 0.0))
 
 
-def fgsm_tensorflow(x, grad, eps):
+def cam_loops_with_alpha(features, kernel, classes):
+    # The gradient route written out: alpha_k = kernel[k, c] / (h·w), one image at a time.
+    n, h, w, k = features.shape
+    out = np.zeros((n, h, w))
+    for i in range(n):
+        alpha = kernel[:, classes[i]] / (h * w)
+        m = np.maximum(sum(alpha[j] * features[i, :, :, j] for j in range(k)), 0)
+        out[i] = m / m.max() if m.max() > 0 else m
+    return out.tolist()                                             # a list comes back
+
+
+def cam_tensorflow(features, kernel, classes):
+    # Grad-CAM as section 6 computes it, with a tape through GAP + Dense: the reference's twin.
     import tensorflow as tf
+    f = tf.constant(np.asarray(features, dtype="float64"))
+    with tf.GradientTape() as tape:
+        tape.watch(f)
+        logits = tf.reduce_mean(f, axis=(1, 2)) @ tf.constant(np.asarray(kernel, "float64"))
+        scores = tf.gather(logits, classes, batch_dims=1)
+    alpha = tf.reduce_mean(tape.gradient(scores, f), axis=(1, 2))
+    return _per_map_max(np.maximum(np.einsum("nhwk,nk->nhw", f.numpy(), alpha.numpy()), 0))
 
-    return tf.clip_by_value(tf.constant(x) + eps * tf.sign(tf.constant(grad)), 0.0, 1.0)
 
+def cam_float32(features, kernel, classes):
+    return cam_right(features.astype("float32"), kernel.astype("float32"), classes)
 
-def fgsm_float32(x, grad, eps):
-    return np.clip(np.float32(eps) * np.sign(grad).astype("float32") + x, 0, 1).astype("float32")
 
+@pytest.mark.parametrize("answer", [cam_right, cam_loops_with_alpha, cam_float32])
+def test_class_cam_accepts_right_answers_written_differently(answer):
+    assert check.class_cam(answer) is True
 
-@pytest.mark.parametrize("answer", [fgsm_right, fgsm_with_where, fgsm_tensorflow, fgsm_float32])
-def test_fgsm_accepts_right_answers_written_differently(answer):
-    assert check.fgsm(answer) is True
 
+def test_the_tape_version_passes_and_is_refused_only_for_the_tape():
+    # Same maps as the reference (the checker's derivation is right) ...
+    for features, kernel, classes, _ in check._class_cam_fixed_cases():
+        assert np.allclose(cam_tensorflow(features, kernel, classes),
+                           check._class_cam(features, kernel, classes), atol=1e-9)
+    # ... but the exercise asks for it without a tape.
+    with pytest.raises(ExerciseFailed, match="your answer uses `tf.GradientTape`"):
+        check.class_cam(cam_tensorflow)
 
-def fgsm_in_place(x, grad, eps):
-    x += eps * np.sign(grad)
-    np.clip(x, 0, 1, out=x)
-    return x
 
+def cam_predicted(features, kernel, classes):
+    predicted = (features.mean(axis=(1, 2)) @ kernel).argmax(axis=1)
+    return cam_right(features, kernel, predicted)
 
-def fgsm_zero_counts_as_positive(x, grad, eps):
-    return np.clip(x + eps * np.where(grad >= 0, 1.0, -1.0), 0, 1)
 
+def cam_rows(features, kernel, classes):
+    if kernel.shape[0] == kernel.shape[1]:
+        return _per_map_max(np.maximum(np.einsum("nhwk,nk->nhw", features, kernel[classes]), 0))
+    return cam_right(features, kernel, classes)
 
-def fgsm_zero_counts_as_negative(x, grad, eps):
-    return np.clip(x + eps * np.where(grad > 0, 1.0, -1.0), 0, 1)
 
+def cam_abs(features, kernel, classes):
+    return _per_map_max(np.abs(np.einsum("nhwk,nk->nhw", features, kernel[:, classes].T)))
 
-def fgsm_divides_by_abs(x, grad, eps):      # grad / |grad| is 0 / 0 where grad is 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.clip(x + eps * grad / np.abs(grad), 0, 1)
 
+def cam_unscaled(features, kernel, classes):
+    return np.maximum(np.einsum("nhwk,nk->nhw", features, kernel[:, classes].T), 0) / 49
 
-fgsm_table = table_of([(x, g, eps) for x, g, eps, _ in check._fgsm_fixed_cases()], fgsm_right,
-                      lambda x, g, eps: x.copy())
 
+def cam_batch_max(features, kernel, classes):
+    maps = np.maximum(np.einsum("nhwk,nk->nhw", features, kernel[:, classes].T), 0)
+    return maps / maps.max()
 
-@pytest.mark.parametrize("answer, message", [
-    (None, "`fgsm` is None"),
-    ("x + eps * sign(grad)", "should be a function; got a str"),
-    (raises_value_error, r"raised ValueError: boom"),
-    (fgsm_zero_counts_as_positive, r"where grad is exactly 0 your pixels still moved \(by "
-                                   r"\+eps\): at index \(6,\), x = 0\.6 became 0\.65"),
-    (fgsm_zero_counts_as_negative, r"where grad is exactly 0 your pixels still moved \(by "
-                                   r"-eps\)"),
-    (fgsm_divides_by_abs, r"your result is nan at index \(6,\), where grad is exactly 0"),
-    (fgsm_table, RANDOM_CASE),                                                  # lookup table
-    (lambda x, g, eps: np.clip(x - eps * np.sign(g), 0, 1), "stepped against the gradient"),
-    (lambda x, g, eps: np.clip(x + eps * g, 0, 1), "by eps times the gradient itself: FGSM"),
-    (lambda x, g, eps: x + eps * g, "gradient itself, and did not keep the pixels in"),
-    (lambda x, g, eps: x + eps * np.sign(g), r"values from .* to .*: the adversarial images "
-                                             r"must stay in \[0, 1\]"),
-    (lambda x, g, eps: np.clip(x + eps * np.sign(g), -1, 1), r"must stay in \[0, 1\]"),
-    (lambda x, g, eps: np.minimum(x + eps * np.sign(g), 1), r"must stay in \[0, 1\]"),
-    (lambda x, g, eps: eps * np.sign(g), r"the step eps · sign\(grad\) alone"),
-    (lambda x, g, eps: np.clip(x + np.sign(g), 0, 1), "moved by 1 instead of eps"),
-    (lambda x, g, eps: np.clip(x + eps * np.sign(g), 0, 1)[1:], "should have shape"),  # off by 1
-    (lambda x, g, eps: np.clip(x + eps * np.sign(g), 0, 1)[None], "should have shape"),
-    (lambda x, g, eps: np.full(x.shape, 0.5), r"is wrong at index .*\(where x = "),     # constant
-    (lambda x, g, eps: None, "did you forget a `return`"),
-    (lambda x, g, eps: np.full(x.shape, np.nan), "NaN or infinity"),
-    (fgsm_in_place, "`fgsm` changed its input `x` in place"),
-])
-def test_fgsm_rejects_wrong_answers_specifically(answer, message):
-    with pytest.raises(ExerciseFailed, match=message):
-        check.fgsm(answer)
 
-
-def test_fgsm_rejects_an_answer_right_only_on_the_fixed_shapes():
-    def right_on_the_fixed_shapes(x, grad, eps):
-        fixed = {(6, 28, 28), (4, 5, 5, 1), (7,), (2, 3, 4), (1, 1, 3)}
-        return fgsm_right(x, grad, eps) if x.shape in fixed else fgsm_right(x, -grad, eps)
-
-    with pytest.raises(ExerciseFailed, match=RANDOM_CASE):
-        check.fgsm(right_on_the_fixed_shapes)
-
-
-def test_fgsm_rejects_a_table_of_an_earlier_run():
-    with pytest.raises(ExerciseFailed, match="did you forget a `return`.*seed"):
-        check.fgsm(recorded_then_replayed(check.fgsm, fgsm_right))
-
-
-def test_fgsm_stub_gets_the_kits_relay_of_the_stubs_own_text():
-    with pytest.raises(ExerciseFailed) as info:
-        check.fgsm(stub_for("8.1", "implement fgsm(x, grad, eps)"))
-    assert str(info.value).startswith("Exercise 8.1 is yours: implement fgsm(x, grad, eps). "
-                                      "Write your code in the exercise cell")
-
-
-# Exercise 8.2: saliency_from_grads(grads) ----------------------------------------------------
-
-def saliency_right(grads):
-    maps = np.abs(grads).max(axis=-1)
-    peak = maps.max(axis=(1, 2), keepdims=True)
-    return np.divide(maps, peak, out=np.zeros_like(maps), where=peak > 0)
-
-
-def saliency_loop_with_epsilon(grads):      # one image at a time, a tiny epsilon in the division
-    out = []
-    for g in grads:
-        m = np.max(np.abs(g), axis=2)
-        out.append(m / (m.max() + 1e-12))
-    return np.array(out, dtype="float32")
-
-
-def saliency_tensorflow(grads):
-    import tensorflow as tf
-
-    maps = tf.reduce_max(tf.abs(grads), axis=-1)
-    return tf.math.divide_no_nan(maps, tf.reduce_max(maps, axis=(1, 2), keepdims=True))
-
-
-@pytest.mark.parametrize("answer", [saliency_right, saliency_loop_with_epsilon,
-                                    saliency_tensorflow])
-def test_saliency_accepts_right_answers_written_differently(answer):
-    assert check.saliency_from_grads(answer) is True
-
-
-def saliency_minmax(grads):
-    maps = np.abs(grads).max(axis=-1)
-    lo = maps.min(axis=(1, 2), keepdims=True)
-    hi = maps.max(axis=(1, 2), keepdims=True)
-    return np.divide(maps - lo, hi - lo, out=np.zeros_like(maps), where=hi > lo)
-
-
-def saliency_unguarded(grads):               # 0 / 0 on an all-zero gradient
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.abs(grads).max(axis=-1) / np.abs(grads).max(axis=(1, 2, 3))[:, None, None]
-
-
-def saliency_in_place(grads):                # np.abs(..., out=grads) "to save memory"
-    np.abs(grads, out=grads)
-    return saliency_right(grads)
-
-
-saliency_table = table_of([(g,) for g, _ in check._saliency_fixed_cases()], saliency_right,
-                          lambda g: np.ones(g.shape[:3]))
-
-
-@pytest.mark.parametrize("answer, message", [
-    (None, "`saliency_from_grads` is None"),
-    (42, "should be a function; got a int"),
-    (raises_value_error, r"raised ValueError: boom"),
-    (lambda g: _per_map_max(np.maximum(g.max(axis=-1), 0)),
-     "largest signed gradient: a large negative gradient matters"),
-    (lambda g: _per_map_max(-np.minimum(g.min(axis=-1), 0)), "is wrong at index"),  # wrong sign
-    (lambda g: _per_map_max(np.abs(g).mean(axis=-1)),
-     "averaged \\(or summed\\) \\|grad\\| over the channels"),
-    (lambda g: _per_map_max(np.abs(g).sum(axis=-1)), "averaged \\(or summed\\) \\|grad\\|"),
-    (lambda g: np.abs(g).max(axis=-1) / np.abs(g).max(), "largest value in the whole batch"),
-    (lambda g: np.abs(g).max(axis=-1), "maps are not scaled"),
-    (saliency_unguarded, "map 2 contains NaN or infinity; that image's gradient is zero"),
-    (saliency_in_place, "changed its input `grads` in place"),
-    (saliency_table, RANDOM_CASE),                                              # lookup table
-    (lambda g: saliency_right(g)[..., None], r"shape \(5, 8, 8\), with no channel axis left"),
-    (lambda g: saliency_right(g)[:-1], r"should have shape \(5, 8, 8\)"),        # off by one
-    (lambda g: np.abs(g).max(axis=0), r"should have shape"),                     # wrong axis
-    (lambda g: np.ones(g.shape[:3]), r"is wrong at index .* \(grads there over the channels"),
-    (saliency_minmax, "subtracted each map's minimum"),
-    (lambda g: None, "did you forget a `return`"),
-])
-def test_saliency_rejects_wrong_answers_specifically(answer, message):
-    with pytest.raises(ExerciseFailed, match=message):
-        check.saliency_from_grads(answer)
-
-
-def test_saliency_rejects_an_answer_wrong_on_a_batch_of_one():
-    def squeezes(grads):                      # np.squeeze drops the batch axis of a batch of one
-        return np.squeeze(saliency_right(grads))
-
-    with pytest.raises(ExerciseFailed, match=r"a batch of one.*should have shape \(1, 2, 3\)"):
-        check.saliency_from_grads(squeezes)
-
-
-def test_saliency_stub_gets_the_kits_relay():
-    with pytest.raises(ExerciseFailed, match=r"^Exercise 8\.2 is yours: implement "
-                                             r"saliency_from_grads\(grads\)\. Write"):
-        check.saliency_from_grads(stub_for("8.2", "implement saliency_from_grads(grads)"))
-
-
-# Exercise 8.3: grad_cam(features, grads) -----------------------------------------------------
-
-def cam_right(features, grads):
-    weights = grads.mean(axis=(1, 2))
-    maps = np.maximum((features * weights[:, None, None, :]).sum(axis=-1), 0.0)
-    peak = maps.max(axis=(1, 2), keepdims=True)
-    return np.divide(maps, peak, out=np.zeros_like(maps), where=peak > 0)
-
-
-def cam_einsum_sum_weights(features, grads):   # sum instead of mean: same after scaling
-    weights = grads.sum(axis=(1, 2))
-    maps = np.einsum("nhwk,nk->nhw", features, weights).clip(min=0)
-    out = np.zeros_like(maps)
-    for i, m in enumerate(maps):
-        if m.max() > 0:
-            out[i] = m / m.max()
-    return out
-
-
-def cam_tensorflow(features, grads):
-    import tensorflow as tf
-
-    weights = tf.reduce_mean(grads, axis=(1, 2))
-    maps = tf.nn.relu(tf.einsum("nhwk,nk->nhw", features, weights))
-    return tf.math.divide_no_nan(maps, tf.reduce_max(maps, axis=(1, 2), keepdims=True))
-
-
-@pytest.mark.parametrize("answer", [cam_right, cam_einsum_sum_weights, cam_tensorflow])
-def test_grad_cam_accepts_right_answers_written_differently(answer):
-    assert check.grad_cam(answer) is True
-
-
-def weighted(features, weights):
-    return np.einsum("nhwk,nk->nhw", features, weights)
-
-
-def cam_batch_mean(features, grads):
-    w = np.broadcast_to(grads.mean(axis=(0, 1, 2)), (len(grads), grads.shape[-1]))
-    return _per_map_max(np.maximum(weighted(features, w), 0))
-
-
-def cam_no_relu(features, grads):
-    maps = weighted(features, grads.mean(axis=(1, 2)))
-    return maps / np.abs(maps).max(axis=(1, 2), keepdims=True)
-
-
-def cam_negated(features, grads):                # wrong sign
-    return _per_map_max(np.maximum(-weighted(features, grads.mean(axis=(1, 2))), 0))
-
-
-def cam_relu_on_weights(features, grads):
-    return _per_map_max(weighted(features, np.maximum(grads.mean(axis=(1, 2)), 0)))
-
-
-def cam_divide_unguarded(features, grads):    # 0 / 0 where ReLU leaves nothing
-    maps = np.maximum(weighted(features, grads.mean(axis=(1, 2))), 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
+def cam_unguarded(features, kernel, classes):
+    maps = np.maximum(np.einsum("nhwk,nk->nhw", features, kernel[:, classes].T), 0)
+    with np.errstate(invalid="ignore"):
         return maps / maps.max(axis=(1, 2), keepdims=True)
 
 
-def cam_in_place(features, grads):            # weights the features where they lie
-    features *= grads.mean(axis=(1, 2))[:, None, None, :]
+def cam_relu_on_weights(features, kernel, classes):
+    weights = np.maximum(kernel[:, classes].T, 0)
+    return _per_map_max(np.einsum("nhwk,nk->nhw", features, weights))
+
+
+def cam_negated(features, kernel, classes):
+    return _per_map_max(np.maximum(-np.einsum("nhwk,nk->nhw", features, kernel[:, classes].T),
+                                   0))
+
+
+def cam_in_place(features, kernel, classes):
+    features *= kernel[:, classes].T[:, None, None, :]             # weight the maps where they lie
     return _per_map_max(np.maximum(features.sum(axis=-1), 0))
 
 
-cam_table = table_of([(f, g) for f, g, _ in check._cam_fixed_cases()], cam_right,
-                     lambda f, g: np.ones(f.shape[:3]))
+def cam_with_channels(features, kernel, classes):
+    return cam_right(features, kernel, classes)[..., None]
 
 
 @pytest.mark.parametrize("answer, message", [
-    (None, "`grad_cam` is None"),
-    ([1, 2], "should be a function; got a list"),
+    (None, "`class_cam` is None"),
+    ("cam", "should be a function; got a str"),
     (raises_value_error, r"raised ValueError: boom"),
-    (cam_batch_mean, "averaged the gradients over the batch too"),
-    (lambda f, g: _per_map_max(np.maximum(weighted(f, f.mean(axis=(1, 2))), 0)),
-     "averaged the features"),
-    (lambda f, g: _per_map_max(np.maximum((f * g).sum(axis=-1), 0)), "position by position"),
-    (lambda f, g: _per_map_max(np.abs(weighted(f, g.mean(axis=(1, 2))))), "absolute value"),
+    (cam_predicted, "you explained the class with the largest logit"),
+    (cam_rows, "you took row c of the kernel"),
+    (cam_abs, "absolute value of the weighted sum"),
+    (cam_unscaled, "the maps are not scaled"),
+    (cam_batch_max, "largest value in the whole batch"),
+    (cam_unguarded, "map 0 contains NaN or infinity; that image's weighted sum is nowhere"),
     (cam_relu_on_weights, "applied ReLU to the weights"),
-    (cam_no_relu, "negative values"),
-    (cam_negated, "is wrong at index .* \\(the weighted sum there is"),
-    (lambda f, g: np.maximum(weighted(f, g.mean(axis=(1, 2))), 0) /
-     np.maximum(weighted(f, g.mean(axis=(1, 2))), 0).max(), "whole batch"),
-    (lambda f, g: np.maximum(weighted(f, g.mean(axis=(1, 2))), 0), "maps are not scaled"),
-    (cam_divide_unguarded, r"map \d contains NaN or infinity; that image's weighted sum is "
-                           r"nowhere positive"),
+    (cam_negated, "evidence against the class"),
     (cam_in_place, "changed its input `features` in place"),
-    (cam_table, RANDOM_CASE),                                                   # lookup table
-    (lambda f, g: cam_right(f, g)[..., None], r"shape \(4, 7, 7\), one number per position"),
-    (lambda f, g: cam_right(f, g)[:, :-1], r"should have shape \(4, 7, 7\)"),     # off by one
-    (lambda f, g: np.ones(f.shape[:3]), "is wrong at index"),                      # constant
-    (lambda f, g: None, "did you forget a `return`"),
+    (cam_with_channels, r"should have shape \(4, 7, 7\)"),
+    (lambda features, kernel, classes: None, "did you forget a `return`"),
 ])
-def test_grad_cam_rejects_wrong_answers_specifically(answer, message):
+def test_class_cam_rejects_wrong_answers_specifically(answer, message):
     with pytest.raises(ExerciseFailed, match=message):
-        check.grad_cam(answer)
+        check.class_cam(answer)
 
 
-def test_grad_cam_stub_gets_the_kits_relay():
-    with pytest.raises(ExerciseFailed, match=r"^Exercise 8\.3 is yours: implement "
-                                             r"grad_cam\(features, grads\)\. Write"):
-        check.grad_cam(stub_for("8.3", "implement grad_cam(features, grads)"))
+def test_class_cam_rejects_a_table_of_an_earlier_run():
+    with pytest.raises(ExerciseFailed, match=r"random features.*is wrong at index|did you forget"):
+        check.class_cam(recorded_then_replayed(check.class_cam, cam_right))
 
 
-# Exercise 8.4: random_shift(images, max_shift, seed) -----------------------------------------
+def test_class_cam_stub_gets_the_kits_relay():
+    stub = stub_for("8.2", "implement `class_cam(features, kernel, classes)`")
+    with pytest.raises(ExerciseFailed, match=r"^Exercise 8\.2 is yours: implement `class_cam"):
+        check.class_cam(stub)
+
+
+# Exercise 8.3: pgd(x, y, loss_grad, eps, step, steps) -----------------------------------------
+
+def pgd_right(x, y, loss_grad, eps, step, steps):
+    adv = np.array(x, dtype=float)
+    for _ in range(steps):
+        adv = np.clip(adv + step * np.sign(loss_grad(adv, y)), x - eps, x + eps)
+        adv = np.clip(adv, 0, 1)
+    return adv
+
+
+def pgd_clip_range_first(x, y, loss_grad, eps, step, steps):
+    # [0, 1] first, then the ball: for intervals that overlap, the same projection.
+    lower, upper = np.maximum(x - eps, 0), np.minimum(x + eps, 1)
+    adv = x.astype("float64")
+    for _ in range(steps):
+        adv = np.minimum(np.maximum(adv + step * np.sign(loss_grad(adv, y)), lower), upper)
+    return adv
+
+
+def pgd_as_delta(x, y, loss_grad, eps, step, steps):
+    # The perturbation as the variable, as in Madry et al.'s code.
+    delta = np.zeros_like(x, dtype=float)
+    for _ in range(steps):
+        delta = np.clip(delta + step * np.sign(loss_grad(x + delta, y)), -eps, eps)
+        delta = np.clip(x + delta, 0, 1) - x
+    return x + delta
+
+
+@pytest.mark.parametrize("answer", [pgd_right, pgd_clip_range_first, pgd_as_delta])
+def test_pgd_accepts_right_answers_written_differently(answer):
+    assert check.pgd(answer) is True
+
+
+def pgd_no_ball(x, y, loss_grad, eps, step, steps):
+    adv = np.array(x, dtype=float)
+    for _ in range(steps):
+        adv = np.clip(adv + step * np.sign(loss_grad(adv, y)), 0, 1)
+    return adv
+
+
+def pgd_no_range(x, y, loss_grad, eps, step, steps):
+    adv = np.array(x, dtype=float)
+    for _ in range(steps):
+        adv = np.clip(adv + step * np.sign(loss_grad(adv, y)), x - eps, x + eps)
+    return adv
+
+
+def pgd_descends(x, y, loss_grad, eps, step, steps):
+    return pgd_right(x, y, lambda a, b: -loss_grad(a, b), eps, step, steps)
+
+
+def pgd_raw_gradient(x, y, loss_grad, eps, step, steps):
+    adv = np.array(x, dtype=float)
+    for _ in range(steps):
+        adv = np.clip(np.clip(adv + step * loss_grad(adv, y), x - eps, x + eps), 0, 1)
+    return adv
+
+
+def pgd_gradient_once(x, y, loss_grad, eps, step, steps):
+    direction = np.sign(loss_grad(x, y))
+    adv = np.array(x, dtype=float)
+    for _ in range(steps):
+        adv = np.clip(np.clip(adv + step * direction, x - eps, x + eps), 0, 1)
+    return adv
+
+
+def pgd_is_fgsm(x, y, loss_grad, eps, step, steps):
+    return np.clip(x + eps * np.sign(loss_grad(x, y)), 0, 1)
+
+
+def pgd_projects_around_current(x, y, loss_grad, eps, step, steps):
+    adv = np.array(x, dtype=float)
+    for _ in range(steps):
+        new = adv + step * np.sign(loss_grad(adv, y))
+        adv = np.clip(np.clip(new, adv - eps, adv + eps), 0, 1)    # the ball moves along
+    return adv
+
+
+def pgd_in_place(x, y, loss_grad, eps, step, steps):
+    start = x.copy()
+    for _ in range(steps):
+        x += step * np.sign(loss_grad(x, y))
+        np.clip(x, start - eps, start + eps, out=x)
+        np.clip(x, 0, 1, out=x)
+    return x
+
+
+def pgd_weak_steps(x, y, loss_grad, eps, step, steps):
+    # Right on the small cases, but on the digits it spends a tenth of the budget.
+    if np.ndim(x) == 3 and np.shape(x)[1:] == (28, 28):
+        eps = eps / 10
+    return pgd_right(x, y, loss_grad, eps, step, steps)
+
+
+@pytest.mark.parametrize("answer, message", [
+    (None, "`pgd` is None"),
+    ("pgd", "should be a function; got a str"),
+    (raises_value_error, r"raised ValueError: boom"),
+    (pgd_no_ball, "your images leave the ε-ball"),
+    (pgd_no_range, "some pixels leave \\[0, 1\\]"),
+    (pgd_descends, "your steps go down the loss"),
+    (pgd_raw_gradient, "follow the gradient itself"),
+    (pgd_gradient_once, "computed the gradient once"),
+    (pgd_is_fgsm, "your result is FGSM's"),
+    (pgd_projects_around_current, "your images leave the ε-ball"),   # the ball never binds
+    (pgd_in_place, "changed its input `x` in place"),
+    (pgd_weak_steps, r"at ε = 0\.05.*PGD should leave at least 2% less than FGSM"),
+    (lambda x, y, loss_grad, eps, step, steps: x[:1], r"should have shape"),
+])
+def test_pgd_rejects_wrong_answers_specifically(answer, message):
+    with pytest.raises(ExerciseFailed, match=message):
+        check.pgd(answer)
+
+
+def test_pgd_rejects_a_table_of_an_earlier_run():
+    with pytest.raises(ExerciseFailed, match=r"random images.*did you forget|is None"):
+        check.pgd(recorded_then_replayed(check.pgd, pgd_right))
+
+
+def test_pgd_on_the_checkers_network_beats_fgsm_by_the_stated_margin():
+    net, xt, yt = check._trained_net()
+    fgsm = net.accuracy(np.clip(xt + 0.05 * np.sign(net.loss_grad(xt, yt)), 0, 1), yt)
+    pgd = net.accuracy(check._pgd(xt, yt, net.loss_grad, 0.05, 0.0125, 10), yt)
+    assert 0.91 <= net.accuracy(xt, yt) <= 0.93              # the exercise text says 92.2 %
+    assert 0.54 <= fgsm <= 0.58 and 0.50 <= pgd <= 0.54      # text: about 56 % and 52 %
+    assert fgsm - pgd >= check.PGD_MARGIN + 0.01             # the margin is not a coin toss
+
+
+def test_pgd_stub_gets_the_kits_relay():
+    stub = stub_for("8.3", "implement `pgd(x, y, loss_grad, eps, step, steps)`")
+    with pytest.raises(ExerciseFailed, match=r"^Exercise 8\.3 is yours: implement `pgd"):
+        check.pgd(stub)
+
+
+# Exercise 8.1: random_shift(images, max_shift, seed) -----------------------------------------
 
 def moved(image, dy, dx):
     """One image (h, w) moved dy down and dx right, zero fill."""
@@ -511,8 +479,9 @@ def shift_drops_a_batch_of_one(images, max_shift, seed):
     (None, "`random_shift` is None"),
     ("np.roll", "should be a function; got a str"),
     (raises_value_error, r"raised ValueError: boom"),
-    (stub_for("8.4", "implement random_shift(images, max_shift, seed)"),
-     r"^Exercise 8\.4 is yours: implement random_shift\(images, max_shift, seed\)\. Write"),
+    (stub_for("8.1", "implement `random_shift(images, max_shift, seed)`, shifts with zero fill"),
+     r"^Exercise 8\.1 is yours: implement `random_shift\(images, max_shift, seed\)`, shifts "
+     r"with zero fill\. Write"),
     (shift_keras, r"your answer uses `keras\.layers\.RandomTranslation`"),
     (shift_with_roll, "came back wrapped around"),
     (shift_exclusive_high, r"no image got dy = [123] in 1500 images, though every whole "

@@ -1,31 +1,35 @@
 """Checkers for lesson 07 (Convolutional networks).
 
-Each checker compares the learner's function with a NumPy reference that follows Keras'
-conventions (cross-correlation without a kernel flip; 'same' gives ceil(n / stride); pooling
-drops leftover rows and columns), on fixed edge cases and on cases drawn afresh on every call.
-A mistake is named only when the answer's results equal what that mistake produces: for the
-sizes (7.1, 7.4) on every case of the run, for the arrays (7.2, 7.3) on the failing case, and
-only when no other known mistake gives the same; otherwise the message says what was expected,
-what came back, and for which input.
+7.1 and 7.2 compare the learner's function with a NumPy reference that follows Keras'
+conventions (pooling drops leftover rows and columns; a kernel reshaped to
+(kh·kw·c_in, c_out) reads its entries in (row, column, channel) order), on fixed edge cases and
+on cases drawn afresh on every call. 7.4 compares the learner's gradients with what
+`tf.GradientTape` gives for TensorFlow's own convolution on the same inputs. A mistake is named
+only when the answer's result equals what that mistake produces on the failing case and no
+other known mistake gives the same; otherwise the message says what was expected, what came
+back, and for which input.
 
-From scratch: 7.2 and 7.3 ask for the cross-correlation and the pooling written by hand, so
-SciPy's, TensorFlow's, Keras' and scikit-image's versions of them are refused (a learner's own
+7.3 is judged by its outcome: the checker builds the learner's model itself (twice, from a
+seed it draws), refuses one that is already trained or shared between calls, trains it on the
+lesson's 3,000 MNIST training digits for a fixed budget and measures the validation accuracy
+itself after every epoch. It trusts no number the learner reports.
+
+From scratch: 7.1, 7.2 and 7.4 ask for pooling, patch extraction and the convolution's
+gradients written by hand, so the library versions of those are refused (a learner's own
 variable called `conv` or `pool` is not taken for them).
 """
-
-import math
 
 import numpy as np
 
 from helpers.checks import (
     Reject,
     as_array,
-    as_number,
     call,
     diagnose,
     exercise,
     expect_close,
     expect_finite,
+    expect_shape,
     need_callable,
     short,
 )
@@ -35,14 +39,6 @@ RTOL, ATOL = 1e-5, 1e-6  # loose enough for float32 answers, far tighter than an
 
 def _ceil_div(a, b):
     return -(-a // b)
-
-
-def _whole(value, what):
-    """The learner's result as an int, or a Reject when it is not a whole number."""
-    number = as_number(value, what)
-    if not np.isfinite(number) or number != round(number):
-        raise Reject(f"{what} should be a whole number of pixels; yours gave {short(number)}.")
-    return int(round(number))
 
 
 def _matches(actual, variant, rtol=RTOL, atol=ATOL):
@@ -56,218 +52,7 @@ def _diagnose(actual, right, mistakes, rtol=RTOL, atol=ATOL):
     diagnose(actual, right, mistakes, lambda a, b: _matches(a, b, rtol, atol))
 
 
-def _formula_mistake(results, mistakes):
-    """The message of the one wrong formula that gives the learner's result on every case in
-    `results` ([(args, got)]), or None when none does, or several do."""
-    hits = {message for formula, message in mistakes
-            if all(formula(*args) == got for args, got in results)}
-    return hits.pop() if len(hits) == 1 else None
-
-
-def _log_uniform_int(rng, low, high):
-    return int(round(math.exp(rng.uniform(math.log(low), math.log(high)))))
-
-
 # 7.1 -----------------------------------------------------------------------------------------
-
-def _output_size(n, k, stride, padding):
-    return (n - k) // stride + 1 if padding == "valid" else _ceil_div(n, stride)
-
-
-SIZE_CASES = [  # (n, k, stride, padding): stride 1 first, then strides, then 'same'
-    (28, 3, 1, "valid"), (28, 5, 1, "valid"), (7, 7, 1, "valid"), (10, 1, 1, "valid"),
-    (28, 3, 2, "valid"), (27, 3, 2, "valid"), (28, 4, 3, "valid"), (9, 2, 2, "valid"),
-    (6, 4, 3, "valid"), (224, 7, 2, "valid"), (5, 3, 4, "valid"), (1, 1, 2, "valid"),
-    (28, 3, 1, "same"), (28, 5, 1, "same"), (1, 3, 1, "same"), (28, 3, 2, "same"),
-    (27, 3, 2, "same"), (28, 4, 2, "same"), (7, 3, 3, "same"), (8, 2, 2, "same"),
-    (5, 4, 4, "same"), (10, 7, 3, "same"), (224, 7, 2, "same"), (3, 1, 5, "same"),
-]
-
-
-def _size_drawn(rng, count=24):
-    cases = []
-    for i in range(count):
-        n = _log_uniform_int(rng, 1, 300)
-        k = int(rng.integers(1, min(n, 11) + 1))
-        cases.append((n, k, int(rng.integers(1, 7)), ("valid", "same")[i % 2]))
-    return cases
-
-
-SIZE_MISTAKES = {
-    "valid": [
-        (lambda n, k, s: n - k + 1,
-         "your sizes are those of stride 1 whatever the stride: you left the stride out."),
-        (lambda n, k, s: (n - k) // s,
-         "your sizes are one short: count the positions where the kernel fits, the first "
-         "one included, not only the steps between them."),
-        (lambda n, k, s: _ceil_div(n, s),
-         "those are the 'same' sizes; with 'valid' there is no padding, so the whole kernel "
-         "must fit inside the input."),
-        (lambda n, k, s: _ceil_div(n - k, s) + 1,
-         "your sizes round a partial step up: with 'valid' a position where the kernel would "
-         "hang over the edge does not count."),
-        (lambda n, k, s: (n - k + 1) // s,
-         "your sizes divide the stride-1 count by the stride and round down, which loses the "
-         "last position whenever the stride does not divide it evenly."),
-    ],
-    "same": [
-        (lambda n, k, s: n,
-         "your sizes are n whatever the stride: 'same' keeps the size only with stride 1."),
-        (lambda n, k, s: n // s,
-         "your sizes round down: 'same' keeps a last, partial step."),
-        (lambda n, k, s: n // s + 1,
-         "your sizes add one to a rounded-down division, one too many when the stride divides "
-         "n evenly."),
-        (lambda n, k, s: (n + 2 * (k // 2) - k) // s + 1,
-         "your sizes pad k // 2 zeros on both sides; Keras' 'same' size does not depend on the "
-         "kernel, and for an even kernel that padding is one zero too many (Keras pads "
-         "unevenly instead)."),
-        (lambda n, k, s: (n - k) // s + 1,
-         "those are the 'valid' sizes; with 'same' Keras pads with zeros, so the size does not "
-         "depend on the kernel."),
-    ],
-}
-
-
-@exercise("7.1")
-def conv_output_size(answer, rng):
-    need_callable(answer, "conv_output_size")
-    cases = SIZE_CASES + _size_drawn(rng)
-    results = []
-    for n, k, stride, padding in cases:
-        given = f"n = {n}, k = {k}, stride = {stride}, padding = {padding!r}"
-        got = _whole(call(answer, n, k, stride, padding, name="conv_output_size"),
-                     f"conv_output_size for {given}")
-        results.append(((n, k, stride, padding), got))
-    for (n, k, stride, padding), got in results:
-        right = _output_size(n, k, stride, padding)
-        if got != right:
-            same_padding = [(args[:3], g) for args, g in results if args[3] == padding]
-            mistake = _formula_mistake(same_padding, SIZE_MISTAKES.get(padding, []))
-            raise Reject(f"For n = {n}, k = {k}, stride = {stride}, padding = {padding!r} the "
-                         f"output has {right} pixels; yours gave {got}"
-                         + (f": {mistake}" if mistake else "."))
-    return (f"right on all {len(cases)} cases: 'valid' and 'same', strides 1 to 6, odd and "
-            "even kernels, a kernel as large as the input and a stride larger than it.")
-
-
-# 7.2 -----------------------------------------------------------------------------------------
-
-def _correlate_valid(image, kernel):
-    """Reference: 'valid' cross-correlation (no flip), float64."""
-    image, kernel = np.asarray(image, dtype=float), np.asarray(kernel, dtype=float)
-    windows = np.lib.stride_tricks.sliding_window_view(image, kernel.shape)
-    return np.einsum("ijuv,uv->ij", windows, kernel)
-
-
-def _correlation_cases():
-    """Fixed edge cases (the same on every call)."""
-    fixed = np.random.default_rng(72)
-    corner = np.zeros((6, 6))
-    corner[2:, 3:] = 1.0                       # no symmetry: every flip gives another result
-    slope = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 3.0], [-1.0, 0.5, 1.0]])
-    return [
-        ("a 6×6 image with a corner (ones from row 2, column 3 on) and a 3×3 edge kernel",
-         corner, slope),
-        ("a 7×9 image and a 3×3 kernel", fixed.normal(size=(7, 9)), fixed.normal(size=(3, 3))),
-        ("an 8×6 image and a 2×4 kernel", fixed.normal(size=(8, 6)), fixed.normal(size=(2, 4))),
-        ("a 5×5 image and a 5×5 kernel (as large as the image)", fixed.normal(size=(5, 5)),
-         fixed.normal(size=(5, 5))),
-        ("a 4×9 image and a 4×2 kernel (as tall as the image)", fixed.normal(size=(4, 9)),
-         fixed.normal(size=(4, 2))),
-        ("a 6×7 image and a 1×1 kernel", fixed.normal(size=(6, 7)), fixed.normal(size=(1, 1))),
-        ("a 12×10 image and a 4×3 kernel", fixed.uniform(0, 1, size=(12, 10)),
-         fixed.normal(size=(4, 3))),
-        ("a 5×6 image of whole numbers (dtype int64) and a 3×2 kernel",
-         fixed.integers(0, 10, size=(5, 6)), np.array([[0.5, -0.25], [1.5, 0.75], [-1.0, 0.1]])),
-    ]
-
-
-def _correlation_drawn(rng, count=3):
-    cases = []
-    for _ in range(count):
-        h, w = (int(v) for v in rng.integers(2, 13, size=2))
-        # at least 2×2, so that a flip in either direction shows (the fixed cases have the
-        # 1×1 kernel and kernels one row high)
-        kh, kw = int(rng.integers(2, h + 1)), int(rng.integers(2, w + 1))
-        image = rng.normal(size=(h, w))
-        kernel = rng.normal(size=(kh, kw))
-        cases.append((f"a random {h}×{w} image and a {kh}×{kw} kernel: image = {short(image)}, "
-                      f"kernel = {short(kernel)}", image, kernel))
-    return cases
-
-
-def _correlation_mistakes(given, image, kernel):
-    (kh, kw), right = kernel.shape, _correlate_valid(image, kernel)
-    mistakes = [
-        (_correlate_valid(image, kernel[::-1, ::-1]),
-         f"For {given} you flipped the kernel (rows and columns): that is convolution in the "
-         "textbook sense. Keras' Conv2D, and this exercise, compute cross-correlation, which "
-         "does not flip the kernel."),
-        (_correlate_valid(image, kernel[::-1]),
-         f"For {given} you flipped the kernel upside down (its rows); cross-correlation does "
-         "not flip it."),
-        (_correlate_valid(image, kernel[:, ::-1]),
-         f"For {given} you flipped the kernel left to right (its columns); cross-correlation "
-         "does not flip it."),
-        (-right, f"For {given} every value has the wrong sign."),
-        (right / (kh * kw),
-         f"For {given} your values are the right ones divided by the kernel's {kh * kw} "
-         "entries: a window's products are summed, not averaged."),
-    ]
-    if image.dtype.kind in "iu":
-        mistakes.append((np.trunc(right),
-                         f"For {given} your values are the right ones cut to whole numbers: "
-                         "did your output array take the integer dtype of the image?"))
-    if right.shape[0] == right.shape[1]:
-        mistakes.append((right.T, f"For {given} your output is transposed: its rows are the "
-                                  "columns of the right one."))
-    if kh == kw:
-        mistakes.append((_correlate_valid(image, kernel.T),
-                         f"For {given} your kernel is transposed: its rows should run along "
-                         "the image's rows, its columns along the image's columns."))
-    return mistakes
-
-
-def _shape_hint(shape, hints):
-    """The one hint whose shape is `shape` (None when none or several are)."""
-    found = {hint for hinted, hint in hints if hinted == shape}
-    return found.pop() if len(found) == 1 else None
-
-
-@exercise("7.2", forbid=("scipy.signal.correlate2d", "scipy.signal.convolve2d",
-                         "scipy.signal.fftconvolve", "scipy.ndimage.correlate", "np.correlate",
-                         "scipy.ndimage.convolve", "np.convolve", "tf.nn.conv2d",
-                         "tf.nn.convolution", "keras.ops.conv", "keras.layers.Conv2D"))
-def conv2d_single(answer, rng):
-    need_callable(answer, "conv2d_single")
-    cases = _correlation_cases() + _correlation_drawn(rng)
-    for given, image, kernel in cases:
-        out = call(answer, image, kernel, name="conv2d_single")
-        out = as_array(out, f"conv2d_single for {given}")
-        (h, w), (kh, kw) = image.shape, kernel.shape
-        right = _correlate_valid(image, kernel)
-        if out.shape != right.shape:
-            hint = _shape_hint(out.shape, [
-                (image.shape, "that is the input's size ('same' padding); 'valid' uses only "
-                              "the positions where the whole kernel fits inside the image"),
-                ((h - kh, w - kw), "one short in each direction: count the positions where "
-                                   "the kernel fits, the first and the last included"),
-                ((h + kh - 1, w + kw - 1), "that is the 'full' size, with every partial "
-                                           "overlap; 'valid' keeps only whole ones"),
-                (right.shape[::-1], "rows and columns swapped"),
-            ])
-            raise Reject(f"For {given} the output should have shape {right.shape}; yours has "
-                         f"shape {out.shape}" + (f": {hint}." if hint else "."))
-        expect_finite(out, f"conv2d_single for {given}")
-        _diagnose(out, right, _correlation_mistakes(given, image, kernel))
-        expect_close(out, right, "conv2d_single(image, kernel)", rtol=RTOL, atol=ATOL,
-                     given=given)
-    return (f"right on {len(cases)} images, among them non-square kernels, a 1×1 kernel, a "
-            "kernel as large as the image and an integer image.")
-
-
-# 7.3 -----------------------------------------------------------------------------------------
 
 def _pool_with(x, size, reduce):
     h, w = x.shape[0] // size, x.shape[1] // size
@@ -326,7 +111,7 @@ def _pool_mistakes(given, x, size):
     ]
 
 
-@exercise("7.3", forbid=("keras.layers.MaxPooling2D", "keras.layers.MaxPool2D",
+@exercise("7.1", forbid=("keras.layers.MaxPooling2D", "keras.layers.MaxPool2D",
                          "keras.ops.max_pool", "tf.nn.max_pool", "tf.nn.max_pool2d",
                          "tf.nn.pool", "skimage.measure.block_reduce"))
 def max_pool2d(answer, rng):
@@ -357,94 +142,337 @@ def max_pool2d(answer, rng):
     return (f"right on {len(cases)} arrays: sizes from 1 up, leftover rows and columns, "
             "negative values.")
 
+def _shape_hint(shape, hints):
+    """The one hint whose shape is `shape` (None when none or several are)."""
+    found = {hint for hinted, hint in hints if hinted == shape}
+    return found.pop() if len(found) == 1 else None
+
+
+# 7.2 -----------------------------------------------------------------------------------------
+
+def _im2col(images, kh, kw):
+    """Reference: (h, w, c) -> (out_h·out_w, kh·kw·c), row i·out_w + j the window at (i, j)
+    read in (row, column, channel) order, as `kernels.reshape(kh * kw * c, c_out)` is."""
+    images = np.asarray(images, dtype=float)
+    h, w, c = images.shape
+    oh, ow = h - kh + 1, w - kw + 1
+    rows = [images[i:i + kh, j:j + kw, :].ravel() for i in range(oh) for j in range(ow)]
+    return np.array(rows).reshape(oh * ow, kh * kw * c)
+
+
+def _im2col_cases():
+    """Fixed edge cases (the same on every call): (given, images, kh, kw)."""
+    fixed = np.random.default_rng(702)
+    count = np.arange(4 * 5 * 2, dtype=float).reshape(4, 5, 2)     # every entry different
+    return [
+        ("a 4×5 image with 2 channels holding 0, 1, 2, ... and a 2×3 kernel", count, 2, 3),
+        ("a 6×6 grey image (1 channel) and a 3×3 kernel", fixed.normal(size=(6, 6, 1)), 3, 3),
+        ("a 5×7 image with 3 channels and a 3×2 kernel", fixed.normal(size=(5, 7, 3)), 3, 2),
+        ("a 4×4 image with 3 channels and a 4×4 kernel (as large as the image)",
+         fixed.normal(size=(4, 4, 3)), 4, 4),
+        ("a 3×6 image with 2 channels and a 1×1 kernel", fixed.normal(size=(3, 6, 2)), 1, 1),
+        ("a 7×3 image with 4 channels and a 2×3 kernel (as wide as the image)",
+         fixed.normal(size=(7, 3, 4)), 2, 3),
+        ("a 5×5 image with 2 channels of dtype float32 and a 2×2 kernel",
+         fixed.normal(size=(5, 5, 2)).astype("float32"), 2, 2),
+    ]
+
+
+def _im2col_drawn(rng, count=3):
+    cases = []
+    for _ in range(count):
+        h, w = (int(v) for v in rng.integers(3, 11, size=2))
+        c = int(rng.integers(2, 5))
+        kh, kw = int(rng.integers(2, h + 1)), int(rng.integers(2, w + 1))
+        images = rng.normal(size=(h, w, c))
+        cases.append((f"a random {h}×{w} image with {c} channels and a {kh}×{kw} kernel",
+                      images, kh, kw))
+    return cases
+
+
+def _im2col_mistakes(given, images, kh, kw):
+    images = np.asarray(images, dtype=float)
+    h, w, c = images.shape
+    oh, ow = h - kh + 1, w - kw + 1
+    windows = np.lib.stride_tricks.sliding_window_view(images, (kh, kw), axis=(0, 1))
+    # windows: (oh, ow, c, kh, kw)
+    channel_first = windows.reshape(oh * ow, c * kh * kw)
+    column_first = windows.transpose(0, 1, 4, 3, 2).reshape(oh * ow, kh * kw * c)
+    right = _im2col(images, kh, kw)
+    rows_by_column = right.reshape(oh, ow, -1).transpose(1, 0, 2).reshape(oh * ow, -1)
+    return [
+        (channel_first,
+         f"For {given} each row holds the right numbers in another order: yours runs over the "
+         "channels first and the kernel's rows and columns inside them. "
+         "`kernels.reshape(kh * kw * c_in, c_out)` reads (row, column, channel), with the "
+         "channel changing fastest, so your matrix product would pair pixels with the wrong "
+         "weights."),
+        (column_first,
+         f"For {given} each row holds the right numbers in another order: yours runs over the "
+         "window's columns before its rows."),
+        (rows_by_column,
+         f"For {given} your rows hold the right windows in another order: yours go down the "
+         "first column of positions first. Row i·out_w + j should hold the window at output "
+         "position (i, j), so that a reshape to (out_h, out_w, c_out) puts every result in its "
+         "place."),
+        (-right, f"For {given} every value has the wrong sign."),
+    ]
+
+
+@exercise("7.2", forbid=("scipy.signal.correlate2d", "scipy.signal.convolve2d",
+                         "scipy.signal.correlate", "scipy.signal.convolve",
+                         "tf.nn.conv2d", "tf.nn.convolution", "keras.ops.conv",
+                         "keras.layers.Conv2D", "tf.image.extract_patches",
+                         "keras.ops.image.extract_patches",
+                         "sklearn.feature_extraction.image.extract_patches_2d"))
+def im2col(answer, rng):
+    need_callable(answer, "im2col")
+    cases = _im2col_cases() + _im2col_drawn(rng)
+    for given, images, kh, kw in cases:
+        out = as_array(call(answer, images, kh, kw, name="im2col"), f"im2col for {given}")
+        h, w, c = images.shape
+        right = _im2col(images, kh, kw)
+        oh, ow = h - kh + 1, w - kw + 1
+        if out.shape != right.shape:
+            hint = _shape_hint(out.shape, [
+                (right.shape[::-1], "that is the transpose: one row per output position, one "
+                                    "column per kernel weight"),
+                ((oh, ow, kh * kw * c), "the windows are right, but the matrix needs one row "
+                                        "per output position: flatten the first two axes"),
+                ((oh, ow, kh, kw, c), "flatten each window into one row, and the positions "
+                                      "into one axis"),
+                ((oh, ow, c, kh, kw), "flatten each window into one row, and the positions "
+                                      "into one axis"),
+                ((h * w, kh * kw * c), "one row per input pixel; with 'valid' windows there is "
+                                       "one row per position where the whole kernel fits"),
+                ((oh * ow, kh * kw), "the channels are missing: a window holds kh·kw·c_in "
+                                     "numbers"),
+            ])
+            raise Reject(f"For {given} the matrix should have shape {right.shape}; yours has "
+                         f"shape {out.shape}" + (f": {hint}." if hint else "."))
+        expect_finite(out, f"im2col for {given}")
+        _diagnose(out, right, _im2col_mistakes(given, images, kh, kw), rtol=1e-6, atol=1e-6)
+        expect_close(out, right, "im2col(images, kh, kw)", rtol=1e-6, atol=1e-6, given=given)
+    return (f"right on {len(cases)} images: 1 to 4 channels, non-square kernels, a 1×1 kernel "
+            "and one as large as the image. Times kernels.reshape(-1, c_out), your matrix "
+            "computes what Conv2D computes.")
+
+
+# 7.3 -----------------------------------------------------------------------------------------
+
+EPOCHS, BATCH_SIZE = 5, 32       # the training budget the checker gives the learner's model
+TARGET = 0.955                   # validation accuracy to reach, at the end of some epoch
+MAX_PARAMS = 150_000             # keeps the check's training to seconds
+UNTRAINED = 0.3                  # a fresh model scores about 0.1; above this it was trained
+
+
+def _digits():
+    """The lesson's MNIST split as the checker feeds it: images (n, 28, 28, 1) float32."""
+    from helpers import data
+
+    mnist = data.load_mnist()
+    (x, y), (xv, yv) = mnist.train, mnist.val
+    return x[..., None].astype("float32"), y, xv[..., None].astype("float32"), yv
+
+
+def _accuracy(model, x, y):
+    scores = np.asarray(model.predict(x, batch_size=500, verbose=0))
+    if scores.ndim != 2 or scores.shape[1] != 10:
+        raise Reject(f"the model should give 10 scores per image; it gave an array of shape "
+                     f"{scores.shape} for {len(x)} images.")
+    return float(np.mean(np.argmax(scores, axis=1) == y))
+
+
+def _fresh_model(answer, keras):
+    model = call(answer, name="build_model")
+    if not isinstance(model, keras.Model):
+        raise Reject(f"`build_model()` should return a Keras model; it returned "
+                     f"{short(model, 40)} ({type(model).__name__}).")
+    return model
+
+
+def _expect_ready(model, keras):
+    shape = tuple(model.input_shape) if not isinstance(model.input_shape, list) else None
+    if shape != (None, 28, 28, 1):
+        raise Reject(f"the model should take images of shape (28, 28, 1), with a batch axis in "
+                     f"front: input shape (None, 28, 28, 1); yours has {model.input_shape}.")
+    out = tuple(model.output_shape) if not isinstance(model.output_shape, list) else None
+    if out != (None, 10):
+        raise Reject(f"the model should give 10 scores per image, output shape (None, 10); "
+                     f"yours has {model.output_shape}.")
+    if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", True):
+        raise Reject("the model is not compiled: call `model.compile(optimizer=..., loss=...)` "
+                     "inside `build_model` (under `device.scope()`), so that the checker can "
+                     "train it.")
+    if model.count_params() > MAX_PARAMS:
+        raise Reject(f"the model has {model.count_params():,} parameters; keep it to "
+                     f"{MAX_PARAMS:,} at most (a CNN needs far fewer, and the check trains it "
+                     "in seconds).")
+
+
+@exercise("7.3")
+def digits_cnn(answer, rng):
+    need_callable(answer, "build_model")
+    import keras
+
+    keras.utils.set_random_seed(int(rng.integers(2**31)))
+    model = _fresh_model(answer, keras)
+    if _fresh_model(answer, keras) is model:
+        raise Reject("`build_model()` returned the same model object twice. Build and compile "
+                     "a new model on every call: the checker trains a fresh one.")
+    _expect_ready(model, keras)
+    x, y, xv, yv = _digits()
+    before = _accuracy(model, xv, yv)
+    if before > UNTRAINED:
+        raise Reject(f"before any training, the model is already right on {before:.1%} of the "
+                     "validation digits: `build_model()` should return a new, untrained model "
+                     "(the checker trains it itself), not one trained earlier.")
+    curve = []
+
+    class Measure(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            curve.append(_accuracy(model, xv, yv))
+
+    try:
+        history = model.fit(x, y, epochs=EPOCHS, batch_size=BATCH_SIZE, shuffle=True, verbose=0,
+                            callbacks=[Measure()])
+    except Reject:
+        raise
+    except Exception as error:
+        raise Reject(f"training the model raised {type(error).__name__}: "
+                     f"{short(str(error), 200)}. Check the loss against the labels (whole "
+                     "numbers 0 to 9) and the model's output.") from None
+    shown = ", ".join(f"{a:.3f}" for a in curve)
+    best = max(curve)
+    if best < TARGET:
+        losses = [float(v) for v in history.history.get("loss", [])]
+        stuck = len(losses) > 1 and np.isfinite(losses).all() and losses[-1] > 0.9 * losses[0]
+        broken = not np.isfinite(losses).all() if losses else False
+        why = (" The training loss is NaN or infinite: lower the learning rate." if broken else
+               " The training loss hardly fell: look at the learning rate and at the last "
+               "layer's activation against the loss." if stuck else
+               " It learns, but not enough: a convolutional network with more filters, or "
+               "dropout, or a different learning rate, may get there.")
+        raise Reject(f"trained for {EPOCHS} epochs (batches of {BATCH_SIZE}, seed drawn at "
+                     f"random), your model's validation accuracy after each epoch was {shown}; "
+                     f"the best, {best:.3f}, is below the target {TARGET}." + why)
+    return (f"trained for {EPOCHS} epochs on the 3,000 training digits, your model "
+            f"({model.count_params():,} parameters) reached {best:.1%} validation accuracy "
+            f"(epoch by epoch: {shown}).")
+
 
 # 7.4 -----------------------------------------------------------------------------------------
 
-def _receptive_field(layers):
-    r, jump = 1, 1
-    for k, s in layers:
-        r += (k - 1) * jump
-        jump *= s
-    return r
+def _tape_gradients(image, kernel, grad_out):
+    """What tf.GradientTape gives for sum(grad_out · conv_valid(image, kernel)), float64."""
+    import tensorflow as tf
+
+    x = tf.constant(np.asarray(image, dtype="float64")[None, :, :, None])
+    k = tf.constant(np.asarray(kernel, dtype="float64")[:, :, None, None])
+    g = tf.constant(np.asarray(grad_out, dtype="float64")[None, :, :, None])
+    with tf.GradientTape() as tape:
+        tape.watch([x, k])
+        out = tf.nn.conv2d(x, k, strides=1, padding="VALID")
+        total = tf.reduce_sum(out * g)
+    dx, dk = tape.gradient(total, [x, k])
+    return dx.numpy()[0, :, :, 0], dk.numpy()[:, :, 0, 0]
 
 
-FIELD_CASES = [
-    [(3, 1)],
-    [(3, 1), (3, 1), (3, 1)],
-    [(5, 1), (2, 2), (5, 1), (2, 2)],
-    [(2, 2), (3, 1)],
-    [(7, 2), (3, 2), (3, 1)],
-    [(3, 2), (3, 2), (3, 2), (3, 2)],
-    [(1, 1), (1, 3), (3, 1)],
-    [(3, 3)],
-    [(3, 2), (1, 1)],
-    [],
-]
+def _backward_cases():
+    """Fixed edge cases (the same on every call): (given, image, kernel, grad_out)."""
+    fixed = np.random.default_rng(704)
+    one_hot = np.zeros((4, 4))
+    one_hot[1, 2] = 1.0                                 # the gradient of a single output
+    asymmetric = np.array([[1.0, 2.0, 0.0], [-1.0, 0.5, 3.0], [0.0, -2.0, 1.0]])
+    return [
+        ("a 6×6 image, a 3×3 kernel and grad_out 1 at output (1, 2), 0 elsewhere",
+         fixed.normal(size=(6, 6)), asymmetric, one_hot),
+        ("a 5×7 image, a 2×3 kernel", fixed.normal(size=(5, 7)), fixed.normal(size=(2, 3)),
+         fixed.normal(size=(4, 5))),
+        ("a 4×4 image and a 4×4 kernel (one output)", fixed.normal(size=(4, 4)),
+         fixed.normal(size=(4, 4)), fixed.normal(size=(1, 1))),
+        ("a 5×6 image and a 1×1 kernel", fixed.normal(size=(5, 6)), fixed.normal(size=(1, 1)),
+         fixed.normal(size=(5, 6))),
+        ("an 8×5 image and a 3×2 kernel, grad_out all ones", fixed.normal(size=(8, 5)),
+         fixed.normal(size=(3, 2)), np.ones((6, 4))),
+        ("a 6×6 image and a 3×3 kernel of dtype float32", fixed.normal(size=(6, 6)).astype(
+            "float32"), fixed.normal(size=(3, 3)).astype("float32"),
+         fixed.normal(size=(4, 4)).astype("float32")),
+    ]
 
 
-def _field_drawn(rng, count=12):
-    return [[(int(rng.integers(1, 8)), int(rng.integers(1, 4)))
-             for _ in range(int(rng.integers(1, 7)))] for _ in range(count)]
+def _backward_drawn(rng, count=3):
+    cases = []
+    for _ in range(count):
+        h, w = (int(v) for v in rng.integers(3, 11, size=2))
+        kh, kw = int(rng.integers(2, h + 1)), int(rng.integers(2, w + 1))
+        cases.append((f"a random {h}×{w} image and a {kh}×{kw} kernel",
+                      rng.normal(size=(h, w)), rng.normal(size=(kh, kw)),
+                      rng.normal(size=(h - kh + 1, w - kw + 1))))
+    return cases
 
 
-def _stride_first(layers):
-    r, jump = 1, 1
-    for k, s in layers:
-        jump *= s
-        r += (k - 1) * jump
-    return r
+def _full_correlate(grad_out, kernel):
+    """grad_out padded by (kh − 1, kw − 1) zeros on every side, cross-correlated with kernel."""
+    kh, kw = kernel.shape
+    padded = np.pad(np.asarray(grad_out, dtype=float), ((kh - 1, kh - 1), (kw - 1, kw - 1)))
+    windows = np.lib.stride_tricks.sliding_window_view(padded, kernel.shape)
+    return np.einsum("ijuv,uv->ij", windows, np.asarray(kernel, dtype=float))
 
 
-def _top_down_forwards(layers):
-    r = 1
-    for k, s in layers:
-        r = s * r + (k - s)
-    return r
+def _backward_mistakes(given, image, kernel, grad_out):
+    dx, dk = _tape_gradients(image, kernel, grad_out)
+    n = grad_out.size
+    image_mistakes = [
+        (_full_correlate(grad_out, kernel),
+         f"For {given} your grad_image is what the kernel gives when it is not flipped: pixel "
+         "(p, q) feeds output (i, j) through weight (p − i, q − j), so look at which weight "
+         "each output sends back to a pixel."),
+        (-dx, f"For {given} every value of grad_image has the wrong sign."),
+        (np.zeros_like(dx), f"For {given} your grad_image is all zeros."),
+    ]
+    kernel_mistakes = [
+        (dk[::-1, ::-1],
+         f"For {given} your grad_kernel is flipped (rows and columns): weight (u, v) multiplies "
+         "pixel (i + u, j + v) for output (i, j)."),
+        (dk / n, f"For {given} your grad_kernel is the right one divided by the {n} output "
+                 "positions: the contributions of the positions add up, they are not "
+                 "averaged."),
+        (-dk, f"For {given} every value of grad_kernel has the wrong sign."),
+    ]
+    return dx, dk, image_mistakes, kernel_mistakes
 
 
-FIELD_MISTAKES = [
-    (_stride_first,
-     "your values spread each kernel by its own layer's stride as well; a layer's stride "
-     "only spreads the layers above it."),
-    (lambda layers: _receptive_field(layers) - 1,
-     "every value is one less than the right one: a unit of the input itself sees 1 pixel, "
-     "so start from 1."),
-    (lambda layers: 1 + sum(k - 1 for k, _ in layers),
-     "your values leave out the strides: a stride spreads the windows of the layers above "
-     "it."),
-    (lambda layers: sum(k for k, _ in layers),
-     "your values are the sum of the kernel sizes; neighbouring windows overlap, so the "
-     "sizes do not simply add up."),
-    (lambda layers: 1 + sum((k - 1) * s for k, s in layers),
-     "your values multiply each layer's (k − 1) by that layer's own stride, not by the jump "
-     "built up by the strides of the layers below it."),
-    (_top_down_forwards,
-     "your values apply the top-down rule r ← s·r + (k − s) from the input upwards; that "
-     "rule runs from the last layer down to the input."),
-]
-
-
-@exercise("7.4")
-def receptive_field(answer, rng):
-    need_callable(answer, "receptive_field")
-    stacks = FIELD_CASES + _field_drawn(rng)
-    results = []
-    for layers in stacks:
-        given = list(layers)
-        got = call(answer, given, name="receptive_field")
-        if given != layers:
-            # The kit's `call` compares arrays and containers, not the numbers inside a list,
-            # so a reordered or edited list of (kernel, stride) pairs is caught here.
-            raise Reject(f"`receptive_field` changed its input `layers` in place (it was "
-                         f"{short(layers, 40)}, is now {short(given, 40)}). Leave the caller's "
-                         "data as it was: build a new list (or work on a copy).")
-        got = _whole(got, f"receptive_field for layers = {layers}")
-        results.append(((layers,), got))
-    for (layers,), got in results:
-        right = _receptive_field(layers)
-        if got != right:
-            mistake = _formula_mistake(results, FIELD_MISTAKES)
-            raise Reject(f"For layers = {layers} the receptive field is {right} pixels; yours "
-                         f"gave {got}" + (f": {mistake}" if mistake else "."))
-    return (f"right on {len(stacks)} stacks, including strided convolutions, pooling and the "
-            "empty stack.")
+@exercise("7.4", forbid=("tf.GradientTape", "tf.gradients", "tf.nn.conv2d",
+                         "tf.nn.conv2d_transpose", "tf.nn.convolution", "keras.ops.conv",
+                         "keras.ops.conv_transpose", "keras.layers.Conv2D",
+                         "scipy.signal.correlate2d", "scipy.signal.convolve2d",
+                         "scipy.signal.correlate", "scipy.signal.convolve"))
+def conv2d_backward(answer, rng):
+    need_callable(answer, "conv2d_backward")
+    cases = _backward_cases() + _backward_drawn(rng)
+    for given, image, kernel, grad_out in cases:
+        out = call(answer, image, kernel, grad_out, name="conv2d_backward")
+        if not isinstance(out, (tuple, list)) or len(out) != 2:
+            raise Reject(f"`conv2d_backward` should return two arrays, (grad_image, "
+                         f"grad_kernel); for {given} it returned {short(out, 60)}.")
+        dx_got = as_array(out[0], f"grad_image for {given}")
+        dk_got = as_array(out[1], f"grad_kernel for {given}")
+        if dx_got.shape == kernel.shape and dk_got.shape == image.shape and \
+                image.shape != kernel.shape:
+            raise Reject(f"For {given} the two arrays come back in the wrong order: first "
+                         "grad_image (the image's shape), then grad_kernel (the kernel's).")
+        dx, dk, image_mistakes, kernel_mistakes = _backward_mistakes(given, image, kernel,
+                                                                     grad_out)
+        expect_shape(dx_got, dx.shape, f"grad_image for {given} (the image's shape)")
+        expect_shape(dk_got, dk.shape, f"grad_kernel for {given} (the kernel's shape)")
+        expect_finite(dx_got, f"grad_image for {given}")
+        expect_finite(dk_got, f"grad_kernel for {given}")
+        _diagnose(dk_got, dk, kernel_mistakes, rtol=1e-5, atol=1e-5)
+        expect_close(dk_got, dk, "grad_kernel (against tf.GradientTape)", rtol=1e-5, atol=1e-5,
+                     given=given)
+        _diagnose(dx_got, dx, image_mistakes, rtol=1e-5, atol=1e-5)
+        expect_close(dx_got, dx, "grad_image (against tf.GradientTape)", rtol=1e-5, atol=1e-5,
+                     given=given)
+    return (f"your two gradients match tf.GradientTape's on {len(cases)} cases: one output's "
+            "gradient alone, non-square kernels, a 1×1 kernel, a kernel as large as the image.")

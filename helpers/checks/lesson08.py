@@ -1,11 +1,16 @@
 """Checkers for lesson 08 (Modern CNNs and what they see).
 
-Each checker compares the learner's function with a NumPy reference on fixed edge cases and on
-cases drawn from `rng` afresh on every call, and names the usual mistakes, each only after
-checking that the answer's result is exactly what that mistake gives: the gradient instead of
-its sign, a zero gradient that still moves its pixel, a missing clip, a maximum over the wrong
-axes, a missing ReLU, scaling by the batch's maximum instead of each map's, a shift that wraps
-around, a range that leaves out an end, shifts that are not uniform or not independent.
+8.1 and 8.2 compare the learner's function with a NumPy reference on fixed edge cases and on
+cases drawn from `rng` afresh on every call, and name the usual mistakes, each only after
+checking that the answer's result is exactly what that mistake gives: a shift that wraps
+around, a range that leaves out an end, shifts that are not uniform or not independent; a
+kernel's row taken for its column, the predicted class explained instead of the one asked for,
+a missing ReLU, scaling by the batch's maximum instead of each map's.
+
+8.3 (projected gradient descent) is checked step by step against a reference on small models
+whose gradient the checker supplies, then judged by its outcome: on a small network the
+checker trains on the lesson's digits, the learner's attack must leave less accuracy than FGSM
+at the same ε, measured by the checker.
 """
 
 import itertools
@@ -65,295 +70,334 @@ def _shape_text(array):
     return f"shape {tuple(array.shape)} ({array.dtype})"
 
 
-# 8.1 -----------------------------------------------------------------------------------------
-
-def _fgsm_fixed_cases():
-    """(x, grad, eps, description): the edge cases, the same on every call."""
-    fixed = np.random.default_rng(81)
-    x1 = fixed.uniform(0, 1, (6, 28, 28)).astype("float32")
-    x1[:, :3] = 0.0                                   # background pixels, as in MNIST
-    x1[:, -3:] = 1.0                                  # saturated ink
-    g1 = (fixed.normal(size=x1.shape) * 1e-3).astype("float32")   # small, like real gradients
-    x2 = fixed.uniform(0, 1, (4, 5, 5, 1)).astype("float32")
-    g2 = fixed.normal(size=x2.shape).astype("float32") * 5.0
-    x3 = np.array([0.0, 0.02, 0.5, 0.97, 1.0, 0.3, 0.6], dtype="float32")
-    g3 = np.array([-2.0, -0.5, 1e-4, 3.0, 0.7, -1e-6, 0.0], dtype="float32")
-    x4 = fixed.uniform(0.2, 0.8, (2, 3, 4))
-    g4 = fixed.normal(size=x4.shape) * (fixed.random(x4.shape) < 0.5)   # half exactly 0
-    x5 = np.array([[[0.25, 0.5, 0.75]]])
-    g5 = np.array([[[1.0, -1.0, 0.0]]])
-    return [(x1, g1, 0.1, "x of shape (6, 28, 28), gradients of size 1e-3, eps = 0.1"),
-            (x2, g2, 0.3, "x of shape (4, 5, 5, 1), eps = 0.3"),
-            (x3, g3, 0.05, f"x = {_values(x3)}, grad = {_values(g3)}, eps = 0.05"),
-            (x4, g4, 0.1, "x of shape (2, 3, 4) where half of grad is exactly 0, eps = 0.1"),
-            (x2, g2, 0.0, "eps = 0 (nothing should change)"),
-            (x5, g5, 1.5, f"a batch of one, x = {x5.tolist()}, grad = {g5.tolist()}, "
-                          "eps = 1.5 (more than the pixel range)")]
-
-
-def _fgsm_random_cases(rng):
-    """Drawn lazily, so that a failure on a fixed case draws nothing (and names no seed)."""
-    for _ in range(4):
-        shape = tuple(int(s) for s in rng.integers(1, 8, size=int(rng.integers(1, 5))))
-        dtype = rng.choice(("float32", "float64"))
-        x = rng.uniform(0, 1, shape)
-        edge = rng.random(shape)
-        x[edge < 0.1], x[edge > 0.9] = 0.0, 1.0          # pixels already at 0 and at 1
-        grad = rng.normal(size=shape) * 10 ** rng.uniform(-6, 1)
-        grad[rng.random(shape) < 0.15] = 0.0              # some gradients exactly 0
-        eps = float(rng.uniform(0.005, 0.6))
-        yield (x.astype(dtype), grad.astype(dtype), eps,
-               f"x of {_shape_text(x.astype(dtype))} with {int(np.sum(grad == 0))} zero "
-               f"gradients, eps = {eps:.6g} (a random case)")
-
-
-@exercise("8.1")
-def fgsm(answer, rng):
-    """Edge cases (zero gradients, pixels at 0 and 1, eps = 0, eps > 1, tiny gradients, a
-    batch of one), then random shapes, dtypes and eps."""
-    need_callable(answer, "fgsm")
-    count = 0
-    for x, grad, eps, given in itertools.chain(_fgsm_fixed_cases(), _fgsm_random_cases(rng)):
-        count += 1
-        out = as_array(call(answer, x, grad, eps, name="fgsm"), f"fgsm's result for {given}")
-        expect_shape(out, x.shape, f"fgsm's result for {given}")
-        xd, gd = x.astype(float), grad.astype(float)
-        zero = gd == 0
-
-        def at(i, xd=xd, gd=gd):
-            return f" (where x = {short(float(xd[i]))}, grad = {short(float(gd[i]))})"
-
-        broken = ~np.isfinite(out)
-        if broken.any() and np.all(zero[broken]):
-            i = tuple(int(k) for k in np.argwhere(broken)[0])
-            raise Reject(f"For {given}, your result is {short(float(out[i]))} at index {i}, "
-                         f"where grad is exactly 0: the sign of 0 is 0, so that pixel should "
-                         f"stay {short(float(xd[i]))}.")
-        expect_finite(out, f"fgsm's result for {given}")
-        right = np.clip(xd + eps * np.sign(gd), 0, 1)
-        for direction in (1.0, -1.0):
-            moved = np.clip(xd + eps * np.where(zero, direction, np.sign(gd)), 0, 1)
-            if not _matches(right, moved) and _matches(out, moved):
-                i = tuple(int(k) for k in np.argwhere(~np.isclose(moved, right))[0])
-                raise Reject(f"For {given}, where grad is exactly 0 your pixels still moved "
-                             f"(by {'+' if direction > 0 else '-'}eps): at index {i}, x = "
-                             f"{short(float(xd[i]))} became {short(float(out[i]))}. A zero "
-                             "gradient gives no direction, so that pixel should stay as it is.")
-        _diagnose(out, right, [
-            (np.clip(xd - eps * np.sign(gd), 0, 1),
-             f"For {given} you stepped against the gradient, which lowers the loss; the "
-             "attacker wants the loss higher."),
-            (np.clip(xd + eps * gd, 0, 1),
-             f"For {given} you moved each pixel by eps times the gradient itself: FGSM moves "
-             "every pixel by exactly eps, the way the gradient's sign points."),
-            (xd + eps * gd,
-             f"For {given} you moved each pixel by eps times the gradient itself, and did not "
-             "keep the pixels in [0, 1]."),
-            (np.clip(eps * np.sign(gd), 0, 1),
-             f"For {given} you returned the clipped step alone, without the image x."),
-            (eps * np.sign(gd),
-             f"For {given} you returned the step eps · sign(grad) alone, without the image x."),
-            (np.clip(xd + np.sign(gd), 0, 1),
-             f"For {given} every pixel moved by 1 instead of eps."),
-        ])
-        if out.min() < -ATOL or out.max() > 1 + ATOL:
-            raise Reject(f"For {given} your images have values from {out.min():.4g} to "
-                         f"{out.max():.4g}: the adversarial images must stay in [0, 1].")
-        _expect_close(out, right, f"fgsm(x, grad, eps) for {given}", at)
-    return (f"right on {count} cases: zero gradients, pixels at 0 and 1, eps = 0 and "
-            "eps > 1, a batch of one, and random shapes, dtypes and eps.")
-
-
-# 8.2 -----------------------------------------------------------------------------------------
-
-def _saliency_fixed_cases():
-    """(grads, description): the edge cases, the same on every call."""
-    fixed = np.random.default_rng(82)
-    g1 = fixed.normal(size=(5, 8, 8, 3)) * fixed.uniform(0.1, 10, (5, 1, 1, 1))
-    g1[:, 2, 3, 1] = -40.0        # the largest |gradient| is negative: abs matters
-    g2 = fixed.normal(size=(3, 6, 7, 1))
-    g3 = fixed.normal(size=(4, 5, 5, 2))
-    g3[2] = 0.0                   # an image whose gradient is zero everywhere
-    g4 = np.array([[[[-3.0], [1.0], [0.0]], [[2.0], [-1.0], [0.5]]]])   # (1, 2, 3, 1)
-    return [(g1, "grads of shape (5, 8, 8, 3), each image at its own scale"),
-            (g2, "grads of shape (3, 6, 7, 1)"),
-            (g3, "grads of shape (4, 5, 5, 2) where image 2's gradient is all zero"),
-            (g4, f"a batch of one, grads[0, :, :, 0] = {g4[0, :, :, 0].tolist()}")]
-
-
-def _saliency_random_cases(rng):
-    """Drawn lazily, so that a failure on a fixed case draws nothing (and names no seed)."""
-    for _ in range(3):
-        n, h, w, c = (int(rng.integers(1, 7)), int(rng.integers(2, 10)),
-                      int(rng.integers(2, 10)), int(rng.integers(1, 5)))
-        grads = rng.normal(size=(n, h, w, c)) * 10 ** rng.uniform(-4, 3, (n, 1, 1, 1))
-        if n > 1 and rng.random() < 0.5:
-            grads[rng.integers(n)] = 0.0                  # one image without any gradient
-        grads = grads.astype(rng.choice(("float32", "float64")))
-        yield (grads, f"grads of {_shape_text(grads)} (a random case)")
-
-
-@exercise("8.2")
-def saliency_from_grads(answer, rng):
-    """Edge cases (a large negative gradient, an all-zero image, one channel, a batch of one),
-    then random shapes and scales."""
-    need_callable(answer, "saliency_from_grads")
-    count = 0
-    for grads, given in itertools.chain(_saliency_fixed_cases(), _saliency_random_cases(rng)):
-        count += 1
-        out = as_array(call(answer, grads, name="saliency_from_grads"),
-                       f"saliency_from_grads for {given}")
-        n, h, w, _ = grads.shape
-        if out.shape == (n, h, w, 1):
-            raise Reject(f"For {given} the result has shape {out.shape}: the maps should have "
-                         f"shape {(n, h, w)}, with no channel axis left.")
-        expect_shape(out, (n, h, w), f"the saliency maps for {given}")
-        a = np.abs(grads.astype(float))
-        maps = a.max(axis=-1)
-        empty = maps.max(axis=(1, 2)) == 0
-        broken = ~np.isfinite(out)
-        if broken.any():
-            if np.all(empty[np.argwhere(broken)[:, 0]]):
-                i = int(np.argwhere(broken)[0, 0])
-                raise Reject(f"For {given}, your map {i} contains NaN or infinity; that image's "
-                             "gradient is zero everywhere, and its map should stay zero.")
-            expect_finite(out, f"the saliency maps for {given}")
-        right = _per_map_max(maps)
-        _diagnose(out, right, [
-            (_per_map_max(np.maximum(grads.max(axis=-1), 0)),
-             f"For {given} you took the largest signed gradient: a large negative gradient "
-             "matters as much as a large positive one."),
-            (_per_map_max(a.mean(axis=-1)),
-             f"For {given} you averaged (or summed) |grad| over the channels; the map takes "
-             "their largest."),
-            (maps / maps.max() if maps.max() > 0 else maps,
-             f"For {given} you divided every map by the largest value in the whole batch; "
-             "each map is scaled by its own maximum."),
-            (maps,
-             f"For {given} the maps are not scaled: each map's largest value should be 1."),
-        ])
-        lo, hi = maps.min(axis=(1, 2), keepdims=True), maps.max(axis=(1, 2), keepdims=True)
-        minmax = np.divide(maps - lo, hi - lo, out=np.zeros_like(maps), where=hi > lo)
-        if not _matches(right, minmax) and _matches(out, minmax):
-            raise Reject(f"For {given} you subtracted each map's minimum before dividing: "
-                         "a zero gradient should stay 0 in the map.")
-        _expect_close(out, right, f"saliency_from_grads(grads) for {given}",
-                      lambda i: f" (grads there over the channels: {short(grads[i])})")
-    return (f"right on {count} batches: a large negative gradient, an all-zero image, a "
-            "batch of one, and random shapes and scales.")
-
-
-# 8.3 -----------------------------------------------------------------------------------------
-
-def _cam_fixed_cases():
-    """(features, grads, description): the edge cases, the same on every call."""
-    fixed = np.random.default_rng(83)
-    f1 = np.maximum(fixed.normal(size=(4, 7, 7, 5)), 0)   # after a ReLU, like real features
-    g1 = fixed.normal(size=f1.shape) + fixed.normal(size=(4, 1, 1, 5))
-    f2 = np.maximum(fixed.normal(size=(3, 4, 6, 3)), 0)   # h != w catches swapped axes
-    g2 = fixed.normal(size=f2.shape) + fixed.normal(size=(3, 1, 1, 3)) * 2
-    f3 = fixed.uniform(0.1, 1, (2, 5, 5, 2))
-    g3 = np.empty_like(f3)
-    g3[0] = fixed.normal(size=(5, 5, 2)) * 0.1 - 1.0        # every weight negative: map is 0
-    g3[1] = fixed.normal(size=(5, 5, 2)) * 0.1 + 1.0
-    f4 = np.array([[[[1.0], [0.0], [2.0]], [[0.5], [3.0], [0.0]]]])   # (1, 2, 3, 1)
-    g4 = np.array([[[[0.2], [0.4], [-0.3]], [[0.1], [0.0], [0.2]]]])
-    return [(f1, g1, "features and grads of shape (4, 7, 7, 5)"),
-            (f2, g2, "features and grads of shape (3, 4, 6, 3)"),
-            (f3, g3, "a batch of 2 where image 0's weighted sum is negative everywhere"),
-            (f4, g4, "a batch of one with a single channel, features[0, :, :, 0] = "
-                     f"{f4[0, :, :, 0].tolist()}, grads[0, :, :, 0] = {g4[0, :, :, 0].tolist()}")]
-
-
-def _cam_random_cases(rng):
-    """Drawn lazily, so that a failure on a fixed case draws nothing (and names no seed)."""
-    for _ in range(3):
-        n, h, w, k = (int(rng.integers(1, 5)), int(rng.integers(2, 9)),
-                      int(rng.integers(2, 9)), int(rng.integers(1, 7)))
-        features = np.maximum(rng.normal(size=(n, h, w, k)), 0) * 10 ** rng.uniform(-2, 2)
-        grads = rng.normal(size=(n, h, w, k)) + rng.normal(size=(n, 1, 1, k)) * 2
-        if rng.random() < 0.5:                       # one image with no evidence for the class
-            grads[rng.integers(n)] = -np.abs(rng.normal(size=(h, w, k))) * 0.1 - 1.0
-        dtype = rng.choice(("float32", "float64"))
-        features, grads = features.astype(dtype), grads.astype(dtype)
-        # A map whose largest positive value is round-off (float32 cancellation) would make
-        # its scaled map round-off too: such an image gets no evidence at all instead.
-        weights = grads.astype(float).mean(axis=(1, 2))
-        terms = np.abs(features.astype(float) * weights[:, None, None, :]).sum(axis=-1)
-        peak = np.maximum(_cam(features.astype(float), weights), 0).max(axis=(1, 2))
-        for i in np.flatnonzero((peak > 0) & (peak < 1e-3 * terms.max(axis=(1, 2)))):
-            grads[i] = -np.abs(grads[i]) - 1.0
-        yield (features, grads, f"features and grads of {_shape_text(features)} "
-               "(a random case)")
-
-
 def _cam(features, weights):
     return np.einsum("nhwk,nk->nhw", features, weights)
 
 
-@exercise("8.3")
-def grad_cam(answer, rng):
-    """Edge cases (non-square maps, a map that ReLU sets to zero, one channel, a batch of one),
-    then random shapes, scales and dtypes."""
-    need_callable(answer, "grad_cam")
+# 8.2 -----------------------------------------------------------------------------------------
+
+def _class_cam(features, kernel, classes):
+    """Reference: relu(sum_k features[..., k] · kernel[k, classes[i]]), each map scaled to a
+    maximum of 1. (The gradient of logit c with respect to features[i, :, :, k] after global
+    average pooling is kernel[k, c] / (h·w) everywhere; the 1 / (h·w) goes with the scaling.)"""
+    weights = np.asarray(kernel, dtype=float)[:, classes].T              # (n, k)
+    return _per_map_max(np.maximum(_cam(np.asarray(features, dtype=float), weights), 0))
+
+
+def _class_cam_fixed_cases():
+    """(features, kernel, classes, description): the same on every call."""
+    fixed = np.random.default_rng(82)
+    f1 = np.maximum(fixed.normal(size=(4, 7, 7, 5)), 0)
+    k1 = fixed.normal(size=(5, 10))
+    f2 = np.maximum(fixed.normal(size=(3, 4, 6, 10)), 0)     # k = 10: rows and columns fit
+    k2 = fixed.normal(size=(10, 10))
+    f3 = fixed.uniform(0.1, 1, (2, 5, 5, 3))
+    k3 = fixed.normal(size=(3, 10))
+    k3[:, 4] = -np.abs(k3[:, 4]) - 0.5                        # no evidence at all for class 4
+    f4 = np.array([[[[1.0], [0.0], [2.0]], [[0.5], [3.0], [0.0]]]])   # (1, 2, 3, 1)
+    k4 = np.linspace(-1.0, 1.0, 10)[None, :]
+    return [
+        (f1, k1, np.array([3, 3, 0, 9]), "features (4, 7, 7, 5), a kernel (5, 10), "
+                                         "classes [3, 3, 0, 9]"),
+        (f2, k2, np.array([1, 7, 2]), "features (3, 4, 6, 10), a kernel (10, 10), "
+                                      "classes [1, 7, 2]"),
+        (f3, k3, np.array([4, 8]), "a batch of 2 where class 4 (image 0) has only negative "
+                                   "weights"),
+        (f4, k4, np.array([9]), "a batch of one with a single channel, features[0, :, :, 0] = "
+                                f"{f4[0, :, :, 0].tolist()}, kernel[0] = {_values(k4[0])}, "
+                                "classes [9]"),
+    ]
+
+
+def _class_cam_random_cases(rng):
+    for _ in range(3):
+        n, h, w, k = (int(rng.integers(2, 6)), int(rng.integers(2, 9)),
+                      int(rng.integers(2, 9)), int(rng.integers(2, 12)))
+        features = np.maximum(rng.normal(size=(n, h, w, k)), 0) * 10 ** rng.uniform(-1, 1)
+        kernel = rng.normal(size=(k, 10))
+        classes = rng.integers(0, 10, n)
+        dtype = str(rng.choice(("float32", "float64")))
+        yield (features.astype(dtype), kernel.astype(dtype), classes,
+               f"random features {_shape_text(features.astype(dtype))}, a kernel ({k}, 10), "
+               f"classes {classes.tolist()}")
+
+
+@exercise("8.2", forbid=("tf.GradientTape",))
+def class_cam(answer, rng):
+    need_callable(answer, "class_cam")
     count = 0
-    for features, grads, given in itertools.chain(_cam_fixed_cases(), _cam_random_cases(rng)):
+    for features, kernel, classes, given in itertools.chain(_class_cam_fixed_cases(),
+                                                             _class_cam_random_cases(rng)):
         count += 1
-        out = as_array(call(answer, features, grads, name="grad_cam"), f"grad_cam for {given}")
+        out = as_array(call(answer, features, kernel, classes, name="class_cam"),
+                       f"class_cam for {given}")
         n, h, w, k = features.shape
-        if out.shape in ((n, h, w, 1), (n, h, w, k)) and out.shape != (n, h, w):
-            raise Reject(f"For {given} the result has shape {out.shape}: the maps should have "
-                         f"shape {(n, h, w)}, one number per position, with no channel axis.")
-        expect_shape(out, (n, h, w), f"the Grad-CAM maps for {given}")
-        fd, gd = features.astype(float), grads.astype(float)
-        weights = gd.mean(axis=(1, 2))
-        raw = _cam(fd, weights)
+        expect_shape(out, (n, h, w), f"the maps for {given}")
+        fd, kd = features.astype(float), kernel.astype(float)
+        raw = _cam(fd, kd[:, classes].T)
         positive = np.maximum(raw, 0)
-        broken = ~np.isfinite(out)
-        if broken.any():
+        if not np.all(np.isfinite(out)):
             empty = positive.max(axis=(1, 2)) == 0
-            if np.all(empty[np.argwhere(broken)[:, 0]]):
-                i = int(np.argwhere(broken)[0, 0])
+            i = int(np.argwhere(~np.isfinite(out))[0, 0])
+            if empty[i]:
                 raise Reject(f"For {given}, your map {i} contains NaN or infinity; that image's "
                              "weighted sum is nowhere positive, and its map should stay zero.")
-            expect_finite(out, f"the Grad-CAM maps for {given}")
+            expect_finite(out, f"the maps for {given}")
         right = _per_map_max(positive)
         # float32 answers: a weighted sum that cancels keeps the round-off of its terms.
+        weights = kd[:, classes].T
         terms = np.abs(fd * weights[:, None, None, :]).sum(axis=-1)
         peak = positive.max(axis=(1, 2), keepdims=True)
-        slack = ATOL + 2e-6 * np.divide(terms, peak, out=np.zeros_like(terms), where=peak > 0)
-        batch_weights = np.broadcast_to(gd.mean(axis=(0, 1, 2)), weights.shape)
-        _diagnose(out, right, [
-            (_per_map_max(np.maximum(_cam(fd, batch_weights), 0)),
-             f"For {given} you averaged the gradients over the batch too; each image has its "
-             "own weights, the mean over its own positions."),
-            (_per_map_max(np.maximum(_cam(fd, fd.mean(axis=(1, 2))), 0)),
-             f"For {given} you averaged the features to get the weights; the weights come "
-             "from the gradients."),
-            (_per_map_max(np.maximum((fd * gd).sum(axis=-1), 0)),
-             f"For {given} you multiplied features and gradients position by position; each "
-             "channel's weight is one number per image, the mean of its gradients."),
+        slack = 1e-5 + 2e-6 * np.divide(terms, peak, out=np.zeros_like(terms), where=peak > 0)
+        logits = fd.mean(axis=(1, 2)) @ kd
+        predicted = logits.argmax(axis=1)
+        mistakes = [
+            (_per_map_max(np.maximum(_cam(fd, kd[:, predicted].T), 0)),
+             f"For {given} you explained the class with the largest logit; the maps should "
+             "explain the class asked for, classes[i], whatever the network predicts."),
             (_per_map_max(np.abs(raw)),
              f"For {given} you took the absolute value of the weighted sum: negative values "
              "should become 0 (ReLU), not positive."),
-            (_per_map_max(_cam(fd, np.maximum(weights, 0))),
-             f"For {given} you applied ReLU to the weights; it belongs on the weighted sum."),
+            (_per_map_max(np.maximum(-raw, 0)),
+             f"For {given} your maps show the evidence against the class: the weighted sum has "
+             "the wrong sign."),
             (positive / positive.max() if positive.max() > 0 else positive,
              f"For {given} you divided every map by the largest value in the whole batch; "
              "each map is scaled by its own maximum."),
-            (positive,
-             f"For {given} the maps are not scaled: each map's largest value should be 1."),
-        ], slack)
-        if out.min() < -ATOL:
+            (positive, f"For {given} the maps are not scaled: each map's largest value should "
+                       "be 1."),
+            (positive / (h * w), f"For {given} the maps are not scaled: each map's largest value "
+                                 "should be 1."),
+            (_per_map_max(_cam(fd, np.maximum(kd[:, classes].T, 0))),
+             f"For {given} you applied ReLU to the weights; it belongs on the weighted sum."),
+        ]
+        if k == 10:
+            mistakes.append((_per_map_max(np.maximum(_cam(fd, kd[classes]), 0)),
+                             f"For {given} you took row c of the kernel; the Dense kernel has "
+                             "shape (channels, classes), so class c's weights are its column."))
+        _diagnose(out, right, mistakes, atol=slack)
+        if out.min() < -1e-6:
             raise Reject(f"For {given} your maps have negative values (down to "
                          f"{out.min():.4g}); after the ReLU no value is below 0.")
-        _expect_close(out, right, f"grad_cam(features, grads) for {given}",
+        _expect_close(out, right, f"class_cam(features, kernel, classes) for {given}",
                       lambda i: f" (the weighted sum there is {short(float(raw[i]))})", slack)
-    return (f"right on {count} batches: non-square maps, a map that ReLU sets to zero, one "
-            "channel, a batch of one, and random shapes and scales.")
+    return (f"right on {count} batches: classes other than the predicted ones, a class with no "
+            "evidence, a square kernel, one channel, random shapes. Your maps are Grad-CAM's, "
+            "with no tape.")
 
 
-# 8.4 -----------------------------------------------------------------------------------------
+# 8.3 -----------------------------------------------------------------------------------------
+
+def _pgd(x, y, loss_grad, eps, step, steps):
+    """Reference: `steps` signed steps up the loss, each projected back into the L-inf ball of
+    radius eps around x and into [0, 1]."""
+    x = np.asarray(x, dtype=float)
+    adv = x.copy()
+    for _ in range(steps):
+        adv = adv + step * np.sign(loss_grad(adv, y))
+        adv = np.clip(np.clip(adv, x - eps, x + eps), 0.0, 1.0)
+    return adv
+
+
+class _SoftmaxNet:
+    """A one-hidden-layer ReLU network with a softmax cross-entropy loss, in NumPy: its
+    gradient with respect to the input is what the checker hands the learner."""
+
+    def __init__(self, w1, b1, w2, b2):
+        self.w1, self.b1, self.w2, self.b2 = w1, b1, w2, b2
+
+    def logits(self, x):
+        flat = np.asarray(x, dtype=float).reshape(len(x), -1)
+        hidden = np.maximum(flat @ self.w1 + self.b1, 0)
+        return hidden, hidden @ self.w2 + self.b2
+
+    def loss_grad(self, x, y):
+        hidden, z = self.logits(x)
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        p[np.arange(len(y)), y] -= 1.0
+        return (((p @ self.w2.T) * (hidden > 0)) @ self.w1.T).reshape(np.shape(x))
+
+    def accuracy(self, x, y):
+        return float(np.mean(self.logits(x)[1].argmax(axis=1) == y))
+
+
+def _random_net(rng, d, hidden=6, classes=3):
+    return _SoftmaxNet(rng.normal(size=(d, hidden)), rng.normal(size=hidden) * 0.1,
+                       rng.normal(size=(hidden, classes)), rng.normal(size=classes) * 0.1)
+
+
+def _linear_net(w):
+    """A net whose loss gradient is the same everywhere up to sign patterns: softmax of x @ w."""
+    d, c = w.shape
+    return _SoftmaxNet(np.hstack([np.eye(d), -np.eye(d)]), np.zeros(2 * d),
+                       np.vstack([w, -w]), np.zeros(c))
+
+
+def _pgd_fixed_cases():
+    """(x, y, net, eps, step, steps, given): the same on every call."""
+    fixed = np.random.default_rng(83)
+    x1 = fixed.uniform(0, 1, (5, 4, 4))
+    net1 = _random_net(fixed, 16)
+    edge = np.array([[0.0, 1.0, 0.5, 0.02, 0.99, 0.3]])            # pixels at and near 0 and 1
+    net2 = _random_net(fixed, 6)
+    x3 = fixed.uniform(0.2, 0.8, (4, 3, 3))
+    flat = _linear_net(np.zeros((9, 3)))                            # zero gradient everywhere
+    return [
+        (x1, np.array([0, 1, 2, 0, 1]), net1, 0.1, 0.1, 1,
+         "one step of size eps = 0.1 (FGSM) on 5 images of 4 × 4"),
+        (x1, np.array([2, 2, 1, 0, 0]), net1, 0.05, 0.02, 7,
+         "eps = 0.05, 7 steps of 0.02 (the steps overshoot the ball)"),
+        (edge, np.array([1]), net2, 0.1, 0.04, 5,
+         "one image whose pixels sit at or near 0 and 1, eps = 0.1, 5 steps of 0.04"),
+        (x3, np.array([0, 1, 2, 0]), flat, 0.1, 0.03, 4,
+         "a network whose loss gradient is zero everywhere, eps = 0.1, 4 steps"),
+        (x1[:1], np.array([1]), net1, 0.2, 0.05, 0,
+         "0 steps, a batch of one"),
+    ]
+
+
+def _pgd_random_cases(rng):
+    for _ in range(3):
+        n, h, w = int(rng.integers(1, 6)), int(rng.integers(2, 6)), int(rng.integers(2, 6))
+        x = rng.uniform(0, 1, (n, h, w))
+        x[rng.random(x.shape) < 0.2] = 0.0                          # background pixels
+        net = _random_net(rng, h * w, hidden=int(rng.integers(3, 9)))
+        eps = float(rng.uniform(0.02, 0.3))
+        steps = int(rng.integers(2, 9))
+        step = float(eps * rng.uniform(0.2, 0.8))
+        yield (x, rng.integers(0, 3, n), net, eps, step, steps,
+               f"random images ({n}, {h}, {w}), eps = {eps:.4f}, {steps} steps of {step:.4f}")
+
+
+def _pgd_mistakes(given, x, y, net, eps, step, steps):
+    g = net.loss_grad
+    x = np.asarray(x, dtype=float)
+
+    def run(update, project):
+        adv = x.copy()
+        for _ in range(steps):
+            adv = project(update(adv))
+        return adv
+
+    up = lambda a: a + step * np.sign(g(a, y))                      # noqa: E731
+    both = lambda a: np.clip(np.clip(a, x - eps, x + eps), 0, 1)    # noqa: E731
+    mistakes = [
+        (run(up, lambda a: np.clip(a, 0, 1)),
+         f"For {given} your images leave the ε-ball around x: after each step, bring every "
+         "pixel back to within eps of its original value (as well as into [0, 1])."),
+        (run(up, lambda a: np.clip(a, x - eps, x + eps)),
+         f"For {given} some pixels leave [0, 1]: clip to the valid range as well."),
+        (run(lambda a: a - step * np.sign(g(a, y)), both),
+         f"For {given} your steps go down the loss; an attack climbs it."),
+        (run(lambda a: a + step * g(a, y), both),
+         f"For {given} your steps follow the gradient itself; PGD under an L∞ budget follows "
+         "its sign, as FGSM does."),
+    ]
+    once = np.clip(np.clip(x + steps * step * np.sign(g(x, y)), x - eps, x + eps), 0, 1)
+    fgsm = np.clip(x + eps * np.sign(g(x, y)), 0, 1)
+    if steps == 0:
+        mistakes.append((fgsm, f"For {given} your result is FGSM's, one step of eps; with "
+                               "steps = 0, PGD takes no step at all and returns x."))
+    elif steps * step >= eps:      # a fixed direction walks to the ball's edge: FGSM's result
+        mistakes.append((once, f"For {given} your result is FGSM's, which is also what you get "
+                               "when you computed the gradient once, at x: PGD takes `steps` "
+                               "steps of size `step`, with the gradient taken afresh at the "
+                               "current adversarial image every time."))
+    else:
+        mistakes += [
+            (once, f"For {given} you computed the gradient once, at x; PGD takes it afresh at "
+                   "every step, at the current adversarial image."),
+            (fgsm, f"For {given} your result is FGSM's, one step of eps; PGD takes `steps` "
+                   "steps of size `step`."),
+        ]
+    return mistakes
+
+
+PGD_EPS, PGD_STEP, PGD_STEPS = 0.05, 0.0125, 10   # the outcome: ε = 0.05, 10 steps of ε / 4
+PGD_MARGIN = 0.02        # PGD must leave at least 2 points less accuracy than FGSM
+
+
+def _trained_net():
+    """A 784-64-10 ReLU network trained on the lesson's 3,000 MNIST digits (fixed seed, Adam,
+    300 batches of 128, in float32 for speed), and the 1,000 test digits; trained once per
+    process."""
+    global _TRAINED
+    if _TRAINED is None:
+        from helpers import data
+
+        mnist = data.load_mnist()
+        x, y = mnist.train
+        x = x.reshape(len(x), -1).astype("float32")
+        rng = np.random.default_rng(8)
+        params = [rng.normal(0, np.sqrt(2 / 784), (784, 64)).astype("float32"),
+                  np.zeros(64, "float32"),
+                  rng.normal(0, np.sqrt(1 / 64), (64, 10)).astype("float32"),
+                  np.zeros(10, "float32")]
+        moments = [np.zeros_like(p) for p in params], [np.zeros_like(p) for p in params]
+        for t in range(1, 301):
+            i = rng.integers(0, len(x), 128)
+            hidden = np.maximum(x[i] @ params[0] + params[1], 0)
+            z = hidden @ params[2] + params[3]
+            p = np.exp(z - z.max(axis=1, keepdims=True))
+            p /= p.sum(axis=1, keepdims=True)
+            p[np.arange(128), y[i]] -= 1.0
+            p /= 128
+            dh = (p @ params[2].T) * (hidden > 0)
+            grads = [x[i].T @ dh, dh.sum(0), hidden.T @ p, p.sum(0)]
+            for param, grad, m, v in zip(params, grads, *moments):
+                m[:] = 0.9 * m + 0.1 * grad
+                v[:] = 0.999 * v + 0.001 * grad**2
+                param -= 1e-3 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+        xt, yt = mnist.test
+        _TRAINED = _SoftmaxNet(*(p.astype(float) for p in params)), xt.astype(float), yt
+    return _TRAINED
+
+
+_TRAINED = None
+
+
+def _expect_pgd(out, right, x, eps, given):
+    out = as_array(out, f"pgd for {given}")
+    expect_shape(out, right.shape, f"pgd for {given} (the shape of x)")
+    expect_finite(out, f"pgd for {given}")
+    return out
+
+
+@exercise("8.3")
+def pgd(answer, rng):
+    need_callable(answer, "pgd")
+    count = 0
+    for x, y, net, eps, step, steps, given in itertools.chain(_pgd_fixed_cases(),
+                                                               _pgd_random_cases(rng)):
+        count += 1
+        right = _pgd(x, y, net.loss_grad, eps, step, steps)
+        out = _expect_pgd(call(answer, x, y, net.loss_grad, eps, step, steps, name="pgd"),
+                          right, x, eps, given)
+        _diagnose(out, right, _pgd_mistakes(given, x, y, net, eps, step, steps), atol=1e-6)
+        _expect_close(out, right, f"pgd(x, y, loss_grad, eps, step, steps) for {given}",
+                      lambda i: f" (x there is {short(float(x[i]))})", 1e-6)
+    # The outcome: on a trained network, at the same ε, PGD must beat FGSM.
+    net, xt, yt = _trained_net()
+    fgsm_images = np.clip(xt + PGD_EPS * np.sign(net.loss_grad(xt, yt)), 0, 1)
+    attacked = _expect_pgd(call(answer, xt, yt, net.loss_grad, PGD_EPS, PGD_STEP, PGD_STEPS,
+                                name="pgd"), xt, xt, PGD_EPS, "the 1,000 test digits")
+    if np.abs(attacked - xt).max() > PGD_EPS + 1e-9 or attacked.min() < 0 or attacked.max() > 1:
+        raise Reject("on the 1,000 test digits your images leave the ε-ball around x or the "
+                     "range [0, 1].")
+    clean, under_fgsm = net.accuracy(xt, yt), net.accuracy(fgsm_images, yt)
+    under_pgd = net.accuracy(attacked, yt)
+    if under_pgd > under_fgsm - PGD_MARGIN:
+        raise Reject(f"on the 1,000 test digits, at ε = {PGD_EPS}, the checker's network keeps "
+                     f"{under_fgsm:.1%} accuracy under FGSM and {under_pgd:.1%} under your "
+                     f"attack ({PGD_STEPS} steps of {PGD_STEP}); PGD should leave at least "
+                     f"{PGD_MARGIN:.0%} less than FGSM.")
+    return (f"right on {count} cases, step by step. On the checker's network (1,000 test "
+            f"digits, {clean:.1%} clean), at ε = {PGD_EPS}: FGSM leaves {under_fgsm:.1%}, your "
+            f"PGD ({PGD_STEPS} steps of {PGD_STEP}) {under_pgd:.1%}.")
+
+
+# 8.1 -----------------------------------------------------------------------------------------
 
 SHIFT_IMAGES = 1500   # enough for a chi-square test to see a range that is not uniform
 
@@ -465,7 +509,7 @@ def _log_p(counts, probabilities):
                                   len(counts) - 1))
 
 
-@exercise("8.4", forbid=("keras.layers.RandomTranslation",))
+@exercise("8.1", forbid=("keras.layers.RandomTranslation",))
 def random_shift(answer, rng):
     """1,500 random images: each a whole-pixel shift within ±max_shift with zero fill; the
     shifts uniform (chi-square) and independent (dy from dx, and image from image); the same
