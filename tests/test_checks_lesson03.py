@@ -248,20 +248,24 @@ def test_train_minibatch_accepts_right_loops_written_differently(answer):
     assert check.train_minibatch(answer) is True
 
 
-def test_train_minibatch_passes_a_right_loop_on_fresh_spirals_again_and_again():
+def test_train_minibatch_passes_a_right_loop_again_and_again():
     for _ in range(5):
         assert check.train_minibatch(loop_right) is True
 
 
-def test_train_minibatch_reaches_the_stated_target_on_fresh_spirals():
-    rng = np.random.default_rng(7)
-    for _ in range(5):
-        x, y, x_val, y_val = check._spirals(rng, 240, 160)
-        params = check._init_mlp([2, 32, 32, 1], rng)
-        trained = loop_right(params, x, y, check._mlp_loss_and_grads, check.TRAIN_LR,
-                             check.TRAIN_EPOCHS, check.TRAIN_BATCH, 0)
+@pytest.mark.parametrize("loop", [loop_right, loop_array_split])
+def test_train_minibatch_outcome_pair_clears_the_target_with_margin_for_any_shuffle(loop):
+    """The outcome is judged on a fixed pair with a fresh shuffling seed: on that pair a right
+    loop must clear the target by a wide margin whatever the seed (0.944 at worst in 300)."""
+    fixed = np.random.default_rng(check.OUTCOME_SEED)
+    x, y, x_val, y_val = check._spirals(fixed, 240, 160)
+    start = check._init_mlp([2, 32, 32, 1], fixed)
+    for seed in (0, 1, 2**31 - 1):
+        params = {name: theta.copy() for name, theta in start.items()}
+        trained = loop(params, x, y, lambda p, xb, yb: check._mlp_loss_and_grads(p, xb, yb),
+                       check.TRAIN_LR, check.TRAIN_EPOCHS, check.TRAIN_BATCH, seed)
         accuracy = np.mean((check._mlp_logits(trained, x_val)[0] > 0) == y_val)
-        assert accuracy >= check.TARGET_ACCURACY + 0.03
+        assert accuracy >= check.TARGET_ACCURACY + 0.07
 
 
 WHERE = r"For a 2-3-1 network, n = 5 points, lr = 0\.1, epochs = 2, batch_size = 2, "

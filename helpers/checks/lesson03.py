@@ -11,6 +11,7 @@ result was and what the answer gave, on which input.
 import numpy as np
 
 from helpers.checks import (
+    OUTCOME_SEED,
     Reject,
     _Stub,
     as_array,
@@ -157,10 +158,13 @@ def sigmoid_backward(answer, rng):
 
 # 3.2 -----------------------------------------------------------------------------------------
 
-# The outcome the exercise states: this validation accuracy on a fresh pair of spirals, after
-# TRAIN_EPOCHS epochs of batches of TRAIN_BATCH at TRAIN_LR from the lesson's initialisation.
-# Measured: a right loop reached 0.91-1.00 on 30 fresh pairs (0.84 at worst in 200 epochs,
-# hence 300); the lesson's buggy loop stays near 0.5. The steps themselves are checked exactly.
+# The outcome the exercise states: this validation accuracy on one pair of spirals (drawn with
+# OUTCOME_SEED, with the lesson's initialisation) after TRAIN_EPOCHS epochs of batches of
+# TRAIN_BATCH at TRAIN_LR; only the shuffling seed is fresh on each call. The pair is fixed
+# because a fresh pair made the outcome a lottery: a right loop reached 0.825 on one pair in a
+# CI run. Measured on this pair: two right loops written differently, 150 shuffling seeds each,
+# reached 0.944-1.000 (mean 0.991, standard deviation 0.008); the lesson's buggy loop stays near
+# 0.5. The steps themselves are checked exactly, on cases drawn fresh on each call.
 TARGET_ACCURACY, TRAIN_EPOCHS, TRAIN_BATCH, TRAIN_LR = 0.85, 300, 32, 0.5
 _STEP_RTOL, _STEP_ATOL = 1e-9, 1e-12
 
@@ -199,7 +203,8 @@ def _mlp_loss_and_grads(params, x, y):
 
 
 def _spirals(rng, n_train, n_val):
-    """A fresh pair of spirals, turned by a random angle: (x_train, y_train, x_val, y_val)."""
+    """A pair of spirals drawn from `rng`, turned by a random angle: (x_train, y_train, x_val,
+    y_val)."""
     from helpers.data import make_spirals
 
     x, y = make_spirals(n=2 * ((n_train + n_val + 1) // 2), seed=int(rng.integers(2**31)))
@@ -320,7 +325,7 @@ def _as_params(out, names, what):
 
 def _train_cases(rng):
     """(sizes, n_train, n_val, lr, epochs, batch_size, outcome?): small fixed cases that test
-    the mechanics, then the stated outcome on a fresh pair of spirals."""
+    the mechanics, then the stated outcome on the checker's pair of spirals."""
     yield [2, 3, 1], 5, 0, 0.1, 2, 2, False           # 3 batches: 2, 2, then 1
     yield [2, 4, 4, 1], 8, 0, 0.3, 3, 4, False        # batches that divide n exactly
     yield [2, 3, 1], 3, 0, 0.2, 2, 5, False           # one batch larger than the data
@@ -331,14 +336,17 @@ def _train_cases(rng):
 @exercise("3.2", forbid=BY_HAND)
 def train_minibatch(answer, rng):
     """Mechanics on small fixed shapes (data drawn from `rng`), then the outcome: the learner's
-    loop trains the lesson's 2-32-32-1 network on fresh spirals and reaches the target."""
+    loop trains the lesson's 2-32-32-1 network on the checker's spirals (a fixed pair, with a
+    fresh shuffling seed) and reaches the target."""
     need_callable(answer, "train_minibatch")
     for sizes, n_train, n_val, lr, epochs, batch_size, outcome in _train_cases(rng):
         if outcome:
-            x, y, x_val, y_val = _spirals(rng, n_train, n_val)
+            fixed = np.random.default_rng(OUTCOME_SEED)
+            x, y, x_val, y_val = _spirals(fixed, n_train, n_val)
+            params = _init_mlp(sizes, fixed)
         else:
             x, y = rng.normal(size=(n_train, 2)), rng.permutation(np.arange(n_train) % 2)
-        params = _init_mlp(sizes, rng)
+            params = _init_mlp(sizes, rng)
         seed = int(rng.integers(2**31))
         given = (f"a {'-'.join(map(str, sizes))} network, n = {n_train} points, lr = {lr:g}, "
                  f"epochs = {epochs}, batch_size = {batch_size}")
@@ -356,7 +364,7 @@ def train_minibatch(answer, rng):
             if accuracy < TARGET_ACCURACY:
                 raise Reject(f"For {given}, your trained network reached a validation accuracy "
                              f"of {accuracy:.3f}; the target is {TARGET_ACCURACY}.")
-    return (f"every step right on 5 runs, and on a fresh pair of spirals your loop reached "
+    return (f"every step right on 5 runs, and on the checker's spirals your loop reached "
             f"{accuracy:.1%} validation accuracy in {TRAIN_EPOCHS} epochs (target "
             f"{TARGET_ACCURACY:.0%}).")
 
