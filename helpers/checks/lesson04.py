@@ -502,6 +502,7 @@ def fixed_classifier(answer, rng):
 
 # 4.4 -----------------------------------------------------------------------------------------
 
+# Trained from OUTCOME_SEED the solution's model reaches 0.948 (0.945-0.955 over 14 other seeds).
 TARGET, EPOCHS, BATCH, MAX_PARAMS = 0.94, 10, 64, 300_000
 
 
