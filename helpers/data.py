@@ -357,6 +357,15 @@ def load_census_surnames():
     return np.array(names, dtype=object), np.array(share)
 
 
+def load_hamlet():
+    """Shakespeare's Hamlet, the whole play as one str of ASCII text (lesson 11), with the
+    web page's header line removed."""
+    text = Path(data_path("hamlet")).read_text(encoding="ascii")
+    lines = text.splitlines()
+    keep = [line for line in lines if "Shakespeare homepage" not in line]
+    return "\n".join(keep).strip() + "\n"
+
+
 # Generated data sets -----------------------------------------------------------------------
 
 def make_xor(n=200, noise=0.15, seed=0):

@@ -193,3 +193,10 @@ def test_census_surnames_are_most_common_first():
     names, share = data.load_census_surnames()
     assert len(names) == 88_799 and names[0] == "SMITH"
     assert np.all(np.diff(share) <= 0)
+
+
+def test_hamlet_is_the_whole_play_without_the_web_header():
+    play = data.load_hamlet()
+    assert play.startswith("The Tragedy of Hamlet, Prince of Denmark\nACT I")
+    assert "To be, or not to be" in play and "Shakespeare homepage" not in play
+    assert 150_000 < len(play) < 200_000 and play.isascii()
