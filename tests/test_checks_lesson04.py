@@ -547,7 +547,7 @@ def test_digit_model_gives_one_answer_one_verdict():
     (None, "`build_digit_model` is None"),
     (wide_dropout()(), r"Pass the function, `check\.build_digit_model\(build_digit_model\)`"),
     (raises_value_error, "raised ValueError: boom"),
-    (lambda: "a model", "should return a Keras model; got str"),
+    (lambda: "a model", r"should return a Keras model; it returned 'a model' \(str\)"),
     (stub_for("4.4", "build a model that reaches 94 % validation accuracy in 10 epochs"),
      r"^Exercise 4\.4 is yours: build a model"),
 ])

@@ -329,6 +329,36 @@ def need_callable(answer, name):
         raise Reject(f"`{name}` should be a function; got a {type(answer).__name__}.")
 
 
+def built_model(answer, name, *args, fresh=True):
+    """The Keras model the learner's `name(*args)` builds, or a Reject that says what came
+    back instead (a model passed in place of the function, None, a class, anything else).
+
+    `fresh`: call it twice and refuse the same object twice, for a checker that trains what
+    it gets (a function that hands out one shared model would carry training between calls).
+    """
+    from helpers.startup import import_keras
+
+    keras = import_keras()
+    if isinstance(answer, keras.Model):
+        raise Reject(f"Pass the function, `check.{name}({name})`, not a model it built: the "
+                     "checker builds a fresh model and trains it itself.")
+    need_callable(answer, name)
+    shown = f"`{name}({', '.join(map(short, args))})`"
+    model = call(answer, *args, name=name)
+    if model is None:
+        raise Reject(f"{shown} returned None: did you forget to `return` the model?")
+    if isinstance(model, type):
+        raise Reject(f"{shown} returned the class {model.__name__}, not a model: call it, "
+                     "e.g. keras.Sequential([...]).")
+    if not isinstance(model, keras.Model):
+        raise Reject(f"{shown} should return a Keras model; it returned {short(model, 40)} "
+                     f"({type(model).__name__}).")
+    if fresh and call(answer, *args, name=name) is model:
+        raise Reject(f"{shown} returned the same model object twice. Build and compile a new "
+                     "model on every call: the checker trains a fresh one.")
+    return model
+
+
 def call(fn, *args, name=None, **kwargs):
     """Call the learner's `fn` and return what it returns.
 

@@ -13,7 +13,7 @@ names a mistake only when the answer's output is what that mistake produces.
 
 import numpy as np
 
-from helpers.checks import OUTCOME_SEED, Reject, call, exercise, need_callable, short
+from helpers.checks import OUTCOME_SEED, Reject, built_model, call, exercise, need_callable, short
 from helpers.startup import import_keras
 
 
@@ -382,18 +382,7 @@ def _mnist():
 def _fresh_model(answer, name, keras, mnist):
     """Call the learner's model-building function and return its model, or reject a model
     that is not one, is not compiled, or arrives already trained."""
-    if isinstance(answer, keras.Model):
-        raise Reject(f"Pass the function, `check.{name}({name})`, not a model it built: the "
-                     "checker builds a fresh model and trains it itself.")
-    need_callable(answer, name)
-    model = call(answer, name=name)
-    if model is None:
-        raise Reject(f"`{name}()` returned None: did you forget to `return` the model?")
-    if isinstance(model, type):
-        raise Reject(f"`{name}()` returned the class {model.__name__}, not a model: call it, "
-                     "e.g. keras.Sequential([...]).")
-    if not isinstance(model, keras.Model):
-        raise Reject(f"`{name}()` should return a Keras model; got {type(model).__name__}.")
+    model = built_model(answer, name, fresh=False)
     if not getattr(model, "compiled", False) or getattr(model, "optimizer", None) is None:
         raise Reject(f"`{name}()` returned a model that is not compiled: call "
                      "model.compile(optimizer=..., loss=...) before returning it.")

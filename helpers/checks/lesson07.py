@@ -25,6 +25,7 @@ from helpers.checks import (
     OUTCOME_SEED,
     Reject,
     as_array,
+    built_model,
     call,
     diagnose,
     exercise,
@@ -285,14 +286,6 @@ def _accuracy(model, x, y):
     return float(np.mean(np.argmax(scores, axis=1) == y))
 
 
-def _fresh_model(answer, keras):
-    model = call(answer, name="build_model")
-    if not isinstance(model, keras.Model):
-        raise Reject(f"`build_model()` should return a Keras model; it returned "
-                     f"{short(model, 40)} ({type(model).__name__}).")
-    return model
-
-
 def _expect_ready(model, keras):
     shape = tuple(model.input_shape) if not isinstance(model.input_shape, list) else None
     if shape != (None, 28, 28, 1):
@@ -318,10 +311,7 @@ def digits_cnn(answer):
     import keras
 
     keras.utils.set_random_seed(OUTCOME_SEED)   # one answer, one verdict (the kit's docstring)
-    model = _fresh_model(answer, keras)
-    if _fresh_model(answer, keras) is model:
-        raise Reject("`build_model()` returned the same model object twice. Build and compile "
-                     "a new model on every call: the checker trains a fresh one.")
+    model = built_model(answer, "build_model")
     _expect_ready(model, keras)
     x, y, xv, yv = _digits()
     before = _accuracy(model, xv, yv)

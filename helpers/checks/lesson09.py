@@ -23,6 +23,7 @@ from helpers.checks import (
     Reject,
     as_array,
     as_number,
+    built_model,
     call,
     diagnose,
     exercise,
@@ -293,14 +294,6 @@ def _weather_windows():
             inputs[split.x_val], split.y_val.astype("float64"), float(t_mean), float(t_std))
 
 
-def _fresh_model(answer, keras):
-    model = call(answer, name="build_forecaster")
-    if not isinstance(model, keras.Model):
-        raise Reject(f"`build_forecaster()` should return a Keras model; it returned "
-                     f"{short(model, 40)} ({type(model).__name__}).")
-    return model
-
-
 def _expect_ready(model):
     shape = tuple(model.input_shape) if not isinstance(model.input_shape, list) else None
     if shape != (None, WIDTH, N_FEATURES):
@@ -334,10 +327,7 @@ def forecaster(answer):
 
     keras = import_keras()
     keras.utils.set_random_seed(OUTCOME_SEED)
-    model = _fresh_model(answer, keras)
-    if _fresh_model(answer, keras) is model:
-        raise Reject("`build_forecaster()` returned the same model object twice. Build and "
-                     "compile a new model on every call: the checker trains a fresh one.")
+    model = built_model(answer, "build_forecaster")
     _expect_ready(model)
     x, y, xv, yv, t_mean, t_std = _weather_windows()
     curve = []

@@ -25,6 +25,7 @@ from helpers.checks import (
     OUTCOME_SEED,
     Reject,
     as_array,
+    built_model,
     call,
     diagnose,
     exercise,
@@ -328,14 +329,6 @@ def _snippets():
     return reviews.x_train, reviews.y_train, reviews.x_val, reviews.y_val
 
 
-def _text_model(answer, keras):
-    model = call(answer, name="build_model")
-    if not isinstance(model, keras.Model):
-        raise Reject(f"`build_model()` should return a Keras model; it returned "
-                     f"{short(model, 40)} ({type(model).__name__}).")
-    return model
-
-
 def _feed(model, texts):
     """Texts as a string tensor shaped as the model's input wants them: (n,) or (n, 1)."""
     import tensorflow as tf
@@ -384,10 +377,7 @@ def sentiment_model(answer):
     import tensorflow as tf
 
     keras.utils.set_random_seed(OUTCOME_SEED)   # one answer, one verdict (the kit's docstring)
-    model = _text_model(answer, keras)
-    if _text_model(answer, keras) is model:
-        raise Reject("`build_model()` returned the same model object twice. Build and compile "
-                     "a new model on every call: the checker trains a fresh one.")
+    model = built_model(answer, "build_model")
     _expect_ready(model)
     x, y, xv, yv = _snippets()
     before = _accuracy(model, xv, yv)
