@@ -248,7 +248,7 @@ def too_big():
     (uncompiled, "not compiled"),
     (wrong_input, r"input shape \(None, 14, 6\)"),
     (one_day, r"output shape \(None, 7\)"),
-    (too_big, "the limit is 50,000"),
+    (too_big, "keep it to 50,000 at most"),
     (constant_forecaster, "is above the target 2.92"),
 ])
 def test_forecaster_rejects_models_that_cannot_pass(answer, message):

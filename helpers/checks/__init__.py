@@ -359,6 +359,18 @@ def built_model(answer, name, *args, fresh=True):
     return model
 
 
+def ready_to_train(model, name, max_params, why=""):
+    """Reject a learner's model the checker cannot train as it is: not compiled, or over
+    `max_params` parameters (`why` says what the limit is for)."""
+    if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", True):
+        raise Reject("the model is not compiled: call `model.compile(optimizer=..., loss=...)` "
+                     f"inside `{name}` (under `device.scope()`), so that the checker can "
+                     "train it.")
+    if model.count_params() > max_params:
+        raise Reject(f"the model has {model.count_params():,} parameters; keep it to "
+                     f"{max_params:,} at most{why}.")
+
+
 def call(fn, *args, name=None, **kwargs):
     """Call the learner's `fn` and return what it returns.
 

@@ -33,6 +33,7 @@ from helpers.checks import (
     expect_finite,
     expect_shape,
     need_callable,
+    ready_to_train,
     short,
 )
 
@@ -295,14 +296,8 @@ def _expect_ready(model, keras):
     if out != (None, 10):
         raise Reject(f"the model should give 10 scores per image, output shape (None, 10); "
                      f"yours has {model.output_shape}.")
-    if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", True):
-        raise Reject("the model is not compiled: call `model.compile(optimizer=..., loss=...)` "
-                     "inside `build_model` (under `device.scope()`), so that the checker can "
-                     "train it.")
-    if model.count_params() > MAX_PARAMS:
-        raise Reject(f"the model has {model.count_params():,} parameters; keep it to "
-                     f"{MAX_PARAMS:,} at most (a CNN needs far fewer, and the check trains it "
-                     "in seconds).")
+    ready_to_train(model, "build_model", MAX_PARAMS,
+                   " (a CNN needs far fewer, and the check trains it in seconds)")
 
 
 @exercise("7.3")

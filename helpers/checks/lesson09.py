@@ -31,6 +31,7 @@ from helpers.checks import (
     expect_finite,
     expect_shape,
     need_callable,
+    ready_to_train,
     short,
 )
 
@@ -304,12 +305,7 @@ def _expect_ready(model):
     if out != (None, HORIZON):
         raise Reject(f"the model should give {HORIZON} numbers per window, output shape "
                      f"(None, {HORIZON}); yours has {model.output_shape}.")
-    if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", True):
-        raise Reject("the model is not compiled: call `model.compile(optimizer=..., loss=...)` "
-                     "inside `build_forecaster()` before returning it.")
-    if model.count_params() > MAX_PARAMS:
-        raise Reject(f"the model has {model.count_params():,} parameters; the limit is "
-                     f"{MAX_PARAMS:,}.")
+    ready_to_train(model, "build_forecaster", MAX_PARAMS)
 
 
 def _val_mae(model, x, y, t_mean, t_std):

@@ -32,6 +32,7 @@ from helpers.checks import (
     expect_close,
     expect_shape,
     need_callable,
+    ready_to_train,
     short,
 )
 
@@ -349,13 +350,7 @@ def _expect_ready(model):
     if out not in ((None, 1), (None,)):
         raise Reject(f"the model should give one probability per snippet, output shape "
                      f"(None, 1); yours has {model.output_shape}.")
-    if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", True):
-        raise Reject("the model is not compiled: call `model.compile(optimizer=..., loss=...)` "
-                     "inside `build_model` (under `device.scope()`), so that the checker can "
-                     "train it.")
-    if model.count_params() > MAX_PARAMS:
-        raise Reject(f"the model has {model.count_params():,} parameters; keep it to "
-                     f"{MAX_PARAMS:,} at most.")
+    ready_to_train(model, "build_model", MAX_PARAMS)
 
 
 def _accuracy(model, texts, labels):

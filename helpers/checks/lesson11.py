@@ -32,6 +32,7 @@ from helpers.checks import (
     expect_finite,
     expect_shape,
     need_callable,
+    ready_to_train,
     short,
 )
 
@@ -367,13 +368,7 @@ def _expect_ready(model, vocab):
         raise Reject(f"the model should give {vocab} logits per position, output shape "
                      f"(None, {CONTEXT}, {vocab}) (an array of shape (batch, {CONTEXT}, "
                      f"{vocab})); yours has {model.output_shape}.")
-    if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", True):
-        raise Reject("the model is not compiled: call `model.compile(optimizer=..., loss=...)` "
-                     "inside `build_gpt` (under `device.scope()`), so that the checker can "
-                     "train it.")
-    if model.count_params() > MAX_PARAMS:
-        raise Reject(f"the model has {model.count_params():,} parameters; keep it to "
-                     f"{MAX_PARAMS:,} at most.")
+    ready_to_train(model, "build_gpt", MAX_PARAMS)
 
 
 def _expect_causal(model, windows, vocab):
