@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LESSONS = ["02-perceptron", "03-backpropagation"]
+# One lesson is enough to prove the round trip (every solution follows the same protocol, which
+# tests/test_notebooks.py checks); autograding runs it twice, for two students.
+LESSONS = ["02-perceptron"]
 CONFIG = """\
 c = get_config()
 c.CourseDirectory.course_id = "dl-course"
@@ -59,7 +61,7 @@ def round_trip(course, names):
 
 
 @pytest.mark.slow
-def test_nbgrader_generates_and_autogrades_two_lessons(tmp_path):
+def test_nbgrader_generates_and_autogrades_a_lesson(tmp_path):
     scores = round_trip(tmp_path, LESSONS)
     for name in LESSONS:
         score, top = scores[(name, "complete")]
