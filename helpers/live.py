@@ -12,6 +12,16 @@ In a custom training loop (GANs, reinforcement learning):
             ...
             live.update(step + 1, d_loss=d_loss, g_loss=g_loss)
 
+Pictures beside the curves (a generator's samples, a reconstruction): pass `images=`, an
+array (n, h, w) in grey or (n, h, w, 3) in colour (values in [0, 1]), with any update. The
+latest grid is drawn in a panel of its own to the right of the curves, titled with its step,
+and stays in the final figure:
+
+    with helpers.live.LiveProgress(total=2000, title="GAN", image_range=(-1, 1)) as live:
+        ...
+            live.update(step + 1, d_loss=d_loss, g_loss=g_loss,
+                        images=samples if step % 100 == 0 else None)
+
 In JupyterLab one figure (and a progress bar) is updated in place. Run without a live front
 end (nbval, nbconvert) the notebook keeps just the final, complete figure. Redraws are
 spaced so that drawing takes at most about 5 % of training time.
@@ -22,6 +32,7 @@ import time
 from collections import defaultdict
 
 import matplotlib
+import numpy as np
 from matplotlib.figure import Figure
 
 from helpers.display import in_notebook as _in_notebook
@@ -37,17 +48,43 @@ def panel_of(name):
     return name[4:] if name.startswith("val_") else name
 
 
+def mosaic(images, ncols=None, gap=1):
+    """Images (n, h, w) or (n, h, w, c) tiled in one array, rows of `ncols` (default: about
+    square), `gap` pixels apart; the gaps and empty cells hold NaN (drawn blank)."""
+    images = np.asarray(images, dtype="float32")
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim not in (3, 4):
+        raise ValueError(f"images should have shape (n, h, w) or (n, h, w, channels); got "
+                         f"{images.shape}")
+    n, h, w = images.shape[:3]
+    ncols = ncols or int(np.ceil(np.sqrt(n)))
+    nrows = int(np.ceil(n / ncols))
+    out = np.full((nrows * (h + gap) - gap, ncols * (w + gap) - gap) + images.shape[3:],
+                  np.nan, dtype="float32")
+    for i, image in enumerate(images):
+        r, c = divmod(i, ncols)
+        out[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = image
+    return out
+
+
 class LiveFigure:
     """A figure of metric curves against steps or epochs, redrawn in place.
 
     `update(x, **metrics)` records values (at most every `MIN_INTERVAL_S` it also redraws);
     `close()` draws the final figure. Metrics sharing a panel: 'loss' and 'val_loss'.
+    `update(x, images=...)` also keeps the latest grid of images, drawn in a last panel;
+    `image_range` (low, high) fixes its grey scale (default: each grid's own range).
     """
 
-    def __init__(self, title="Training", xlabel="epoch", panels=None, logy=()):
+    def __init__(self, title="Training", xlabel="epoch", panels=None, logy=(),
+                 image_range=None):
         self.title, self.xlabel, self.logy = title, xlabel, set(logy)
         self.panels = panels  # optional {panel title: [metric names]}
         self.values = defaultdict(list)  # metric -> [(x, value)]
+        self.images = None  # (x, mosaic) of the latest grid of images, if any
+        self.image_range = image_range
+        self.picture = None  # the image panel's AxesImage
         self.figure = None
         self.handle = None
         self.live = _in_notebook()
@@ -57,7 +94,9 @@ class LiveFigure:
         self.draw_cost = 0.0
         self.draws = 0
 
-    def update(self, x, **metrics):
+    def update(self, x, images=None, **metrics):
+        if images is not None:
+            self.images = (x, mosaic(images))
         for name, value in metrics.items():
             if value is not None:
                 self.values[name].append((x, float(value)))
@@ -77,14 +116,24 @@ class LiveFigure:
         return dict(sorted(layout.items(), key=lambda item: item[0] != "loss"))  # loss first
 
     def _build(self, layout):
-        """A new figure with one panel per entry of `layout` and one line per metric."""
-        n = len(layout)
+        """A new figure with one panel per entry of `layout` and one line per metric, and a
+        last panel for the images if there are any."""
+        pictures = self.images is not None
+        n = len(layout) + pictures
         self.figure = Figure(figsize=(min(4.6 * n, 14), 3.4),
                              dpi=matplotlib.rcParams["figure.dpi"])
         axes = self.figure.subplots(1, n, squeeze=False)[0]
         self.figure.subplots_adjust(left=0.1 / n + 0.04, right=0.98, bottom=0.16, top=0.8,
                                     wspace=0.3)
         self.lines = {}
+        self.picture = None
+        if pictures:
+            image_ax = axes[-1]
+            axes = axes[:-1]
+            low, high = self.image_range or (None, None)
+            self.picture = image_ax.imshow(self.images[1], cmap="gray_r", vmin=low, vmax=high,
+                                           interpolation="nearest")
+            image_ax.set_axis_off()
         for ax, (panel, names) in zip(axes, layout.items()):
             for name in names:
                 label = "validation" if name.startswith("val_") else \
@@ -98,19 +147,33 @@ class LiveFigure:
         self.figure.suptitle(self.title, fontweight="bold")
         self.layout = layout
 
+    def _draw_images(self):
+        x, grid = self.images
+        self.picture.set_data(grid)
+        if self.image_range is None:
+            self.picture.set_clim(np.nanmin(grid), np.nanmax(grid))
+        self.picture.axes.set_title(f"samples at {self.xlabel} {x}")
+
     def draw(self, final=False):
         """Redraw every panel and show the figure (in place after the first time)."""
         layout = self._layout()
-        if not layout:
+        if not layout and self.images is None:
             return
-        if self.figure is None or layout != self.layout:
+        if self.figure is None or layout != self.layout or \
+                (self.images is None) != (self.picture is None) or \
+                (self.picture is not None and
+                 self.picture.get_array().shape != self.images[1].shape):
             self._build(layout)
+        if self.picture is not None:
+            self._draw_images()
         for name, line in self.lines.items():
             xs, ys = zip(*self.values[name])
             line.set_data(xs, ys)
             if len(xs) >= 30:
                 line.set_marker("")
         for ax in self.figure.axes:
+            if ax.images:  # the image panel: nothing to rescale
+                continue
             ax.relim()
             ax.autoscale_view()
             if final:  # place each legend where it hides least, once
@@ -154,9 +217,11 @@ class LivePlot(import_keras().callbacks.Callback):
 class LiveProgress:
     """Progress bar and live curves for a custom training loop (a context manager)."""
 
-    def __init__(self, total, title="Training", xlabel="step", panels=None, logy=()):
+    def __init__(self, total, title="Training", xlabel="step", panels=None, logy=(),
+                 image_range=None):
         self.total = total
-        self.curves = LiveFigure(title, xlabel, panels=panels, logy=logy)
+        self.curves = LiveFigure(title, xlabel, panels=panels, logy=logy,
+                                 image_range=image_range)
         self.start = None
         self.bar = None
         self.step = 0
@@ -166,9 +231,9 @@ class LiveProgress:
         self.start = clock()
         return self
 
-    def update(self, step, **metrics):
+    def update(self, step, images=None, **metrics):
         self.step = step
-        self.curves.update(step, **metrics)
+        self.curves.update(step, images=images, **metrics)
         now = clock()
         if self.curves.live and (now - self.last_bar >= 0.25 or step >= self.total):
             self._show_bar(metrics)

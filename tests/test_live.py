@@ -80,6 +80,69 @@ def test_liveplot_records_every_epoch_of_a_real_fit():
     assert {ax.get_title() for ax in callback.live.figure.axes} == {"loss", "accuracy"}
 
 
+def test_images_get_a_panel_of_their_own_beside_the_curves_showing_the_latest_grid():
+    fig = live.LiveFigure("GAN", "step", panels={"losses": ["d_loss", "g_loss"]},
+                          image_range=(-1, 1))
+    first = np.full((4, 5, 5), -1.0)
+    latest = np.full((4, 5, 5), 1.0)
+    fig.update(10, d_loss=1.3, g_loss=0.8, images=first)
+    fig.update(20, d_loss=1.2, g_loss=0.9)
+    fig.update(30, d_loss=1.1, g_loss=1.0, images=latest)
+    fig.update(40, d_loss=1.0, g_loss=1.1)
+    fig.close()
+    curves, pictures = fig.figure.axes
+    assert curves.get_title() == "losses" and len(curves.lines) == 2
+    assert pictures.get_title() == "samples at step 30"
+    shown_grid = pictures.images[0].get_array()
+    assert shown_grid.shape == (11, 11)  # 2 x 2 images of 5 x 5, one blank pixel between
+    assert np.nanmin(shown_grid) == 1.0 and pictures.images[0].get_clim() == (-1, 1)
+    assert [x for x, _ in fig.values["d_loss"]] == [10, 20, 30, 40]
+    assert "images" not in fig.values
+
+
+def test_without_images_the_figure_has_no_image_panel():
+    fig = live.LiveFigure("Run")
+    fig.update(1, loss=1.0)
+    fig.close()
+    assert len(fig.figure.axes) == 1 and not fig.figure.axes[0].images
+
+
+def test_mosaic_tiles_grey_and_colour_images_with_blank_gaps():
+    grey = live.mosaic(np.ones((5, 3, 4, 1)), ncols=3)
+    assert grey.shape == (2 * 3 + 1, 3 * 4 + 2)
+    assert np.isnan(grey[3]).all() and np.isnan(grey[:, 4]).all()  # gaps between cells
+    assert np.isnan(grey[4:, 10:]).all() and np.nansum(grey) == 5 * 12  # the sixth cell empty
+    colour = live.mosaic(np.zeros((4, 2, 2, 3)))
+    assert colour.shape == (5, 5, 3)
+    with pytest.raises(ValueError, match="shape"):
+        live.mosaic(np.zeros((2, 2)))
+
+
+def test_a_new_grid_of_images_is_redrawn_in_place(shown, monkeypatch):
+    clock = iter(range(0, 10_000, 2))
+    monkeypatch.setattr(live, "clock", lambda: next(clock))
+    monkeypatch.setattr(live, "DRAW_SHARE", 1.0)
+    fig = live.LiveFigure("GAN", "step")
+    for step in range(1, 6):
+        fig.update(step, loss=1.0 / step, images=np.full((2, 3, 3), float(step)))
+    fig.close()
+    assert shown[0] == "display" and set(shown[1:]) == {"update"} and len(shown) >= 4
+    assert fig.figure.axes[-1].get_title() == "samples at step 5"
+    assert np.nanmax(fig.figure.axes[-1].images[0].get_array()) == 5.0
+
+
+def test_liveprogress_passes_images_on_and_keeps_them_out_of_its_bar(shown, monkeypatch):
+    bars = []
+    monkeypatch.setattr(live.LiveProgress, "_show_bar",
+                        lambda self, metrics: bars.append(dict(metrics)))
+    with live.LiveProgress(total=3, title="GAN", image_range=(0, 1)) as progress:
+        for step in (1, 2, 3):
+            progress.update(step, d_loss=0.5, images=np.zeros((9, 4, 4)))
+    figure = progress.curves.figure
+    assert [ax.get_title() for ax in figure.axes] == ["d_loss", "samples at step 3"]
+    assert bars and all("images" not in b for b in bars)
+
+
 @pytest.mark.slow
 def test_in_a_kernel_one_final_figure_and_no_stderr_is_left_behind():
     nb = nbformat.v4.new_notebook()
