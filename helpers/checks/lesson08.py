@@ -254,6 +254,10 @@ def _pgd_fixed_cases():
          "a network whose loss gradient is zero everywhere, eps = 0.1, 4 steps"),
         (x1[:1], np.array([1]), net1, 0.2, 0.05, 0,
          "0 steps, a batch of one"),
+        # The gradient's sign turns on the way (at 10 pixels): a gradient taken once, at x,
+        # goes wrong here, whatever the random cases draw.
+        (x1, np.array([0, 1, 2, 0, 1]), net1, 0.4, 0.1, 3,
+         "eps = 0.4, 3 steps of 0.1 on 5 images of 4 × 4"),
     ]
 
 
