@@ -359,6 +359,26 @@ def built_model(answer, name, *args, fresh=True):
     return model
 
 
+def outcome_model(answer, name, *args):
+    """The fresh model `name(*args)` builds for an outcome check, its weights drawn from
+    OUTCOME_SEED: the checker then trains it, so one answer always gets one verdict."""
+    from helpers.startup import import_keras
+
+    import_keras().utils.set_random_seed(OUTCOME_SEED)
+    return built_model(answer, name, *args)
+
+
+def expect_untrained(name, before, limit, measured, lower_is_better=False):
+    """Reject a model that, before the checker trains it, already scores past what an untrained
+    one can (`limit`): `name()` handed back a model trained earlier. `measured` says what
+    `before` is, with a `{}` for it, e.g. "the model is right on {:.1%} of the validation
+    digits"."""
+    if (before < limit) if lower_is_better else (before > limit):
+        raise Reject(f"before any training, {measured.format(before)}: `{name}()` should return "
+                     "a new, untrained model (the checker trains it itself), not one trained "
+                     "earlier.")
+
+
 def ready_to_train(model, name, max_params, why=""):
     """Reject a learner's model the checker cannot train as it is: not compiled, or over
     `max_params` parameters (`why` says what the limit is for)."""

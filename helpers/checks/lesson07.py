@@ -22,17 +22,17 @@ variable called `conv` or `pool` is not taken for them).
 import numpy as np
 
 from helpers.checks import (
-    OUTCOME_SEED,
     Reject,
     as_array,
-    built_model,
     call,
     diagnose,
     exercise,
     expect_close,
     expect_finite,
     expect_shape,
+    expect_untrained,
     need_callable,
+    outcome_model,
     ready_to_train,
     short,
 )
@@ -302,18 +302,14 @@ def _expect_ready(model, keras):
 
 @exercise("7.3")
 def digits_cnn(answer):
-    need_callable(answer, "build_model")
     import keras
 
-    keras.utils.set_random_seed(OUTCOME_SEED)   # one answer, one verdict (the kit's docstring)
-    model = built_model(answer, "build_model")
+    model = outcome_model(answer, "build_model")
     _expect_ready(model, keras)
     x, y, xv, yv = _digits()
     before = _accuracy(model, xv, yv)
-    if before > UNTRAINED:
-        raise Reject(f"before any training, the model is already right on {before:.1%} of the "
-                     "validation digits: `build_model()` should return a new, untrained model "
-                     "(the checker trains it itself), not one trained earlier.")
+    expect_untrained("build_model", before, UNTRAINED,
+                     "the model is already right on {:.1%} of the validation digits")
     curve = []
 
     class Measure(keras.callbacks.Callback):

@@ -19,11 +19,9 @@ import functools
 import numpy as np
 
 from helpers.checks import (
-    OUTCOME_SEED,
     Reject,
     as_array,
     as_number,
-    built_model,
     call,
     diagnose,
     exercise,
@@ -31,6 +29,7 @@ from helpers.checks import (
     expect_finite,
     expect_shape,
     need_callable,
+    outcome_model,
     ready_to_train,
     short,
 )
@@ -318,12 +317,10 @@ def _val_mae(model, x, y, t_mean, t_std):
 
 @exercise("9.3")
 def forecaster(answer):
-    need_callable(answer, "build_forecaster")
     from helpers.startup import import_keras
 
     keras = import_keras()
-    keras.utils.set_random_seed(OUTCOME_SEED)
-    model = built_model(answer, "build_forecaster")
+    model = outcome_model(answer, "build_forecaster")
     _expect_ready(model)
     x, y, xv, yv, t_mean, t_std = _weather_windows()
     curve = []

@@ -25,13 +25,14 @@ from helpers.checks import (
     OUTCOME_SEED,
     Reject,
     as_array,
-    built_model,
     call,
     diagnose,
     exercise,
     expect_close,
     expect_shape,
+    expect_untrained,
     need_callable,
+    outcome_model,
     ready_to_train,
     short,
 )
@@ -367,19 +368,15 @@ def _accuracy(model, texts, labels):
 
 @exercise("10.3")
 def sentiment_model(answer):
-    need_callable(answer, "build_model")
     import keras
     import tensorflow as tf
 
-    keras.utils.set_random_seed(OUTCOME_SEED)   # one answer, one verdict (the kit's docstring)
-    model = built_model(answer, "build_model")
+    model = outcome_model(answer, "build_model")
     _expect_ready(model)
     x, y, xv, yv = _snippets()
     before = _accuracy(model, xv, yv)
-    if before > UNTRAINED:
-        raise Reject(f"before any training, the model is already right on {before:.1%} of the "
-                     "validation snippets: `build_model()` should return a new, untrained "
-                     "model (the checker trains it itself), not one trained earlier.")
+    expect_untrained("build_model", before, UNTRAINED,
+                     "the model is already right on {:.1%} of the validation snippets")
     curve = []
 
     class Measure(keras.callbacks.Callback):

@@ -23,7 +23,6 @@ from helpers.checks import (
     OUTCOME_SEED,
     Reject,
     as_array,
-    built_model,
     call,
     diagnose,
     exercise,
@@ -31,7 +30,9 @@ from helpers.checks import (
     expect_equal,
     expect_finite,
     expect_shape,
+    expect_untrained,
     need_callable,
+    outcome_model,
     ready_to_train,
     short,
 )
@@ -391,19 +392,14 @@ def _expect_causal(model, windows, vocab):
 
 @exercise("11.3")
 def fast_gpt(answer):
-    need_callable(answer, "build_gpt")
-    import keras
 
-    keras.utils.set_random_seed(OUTCOME_SEED)   # one answer, one verdict (the kit's docstring)
-    model = built_model(answer, "build_gpt")
+    model = outcome_model(answer, "build_gpt")
     train, val, vocab = _hamlet()
     _expect_ready(model, vocab)
     val_windows = _windows(val, np.arange(0, len(val) - CONTEXT - 1, CONTEXT))
     before = _loss(model, (val_windows[0][:64], val_windows[1][:64]), vocab)
-    if before < UNTRAINED:
-        raise Reject(f"before any training, the model's validation loss is already "
-                     f"{before:.2f}: `build_gpt()` should return a new, untrained model (the "
-                     "checker trains it itself), not one trained earlier.")
+    expect_untrained("build_gpt", before, UNTRAINED,
+                     "the model's validation loss is already {:.2f}", lower_is_better=True)
     _expect_causal(model, val_windows, vocab)
     starts = np.random.default_rng(OUTCOME_SEED).integers(0, len(train) - CONTEXT - 1,
                                                           size=STEPS * BATCH)

@@ -34,13 +34,14 @@ from helpers.checks import (
     Reject,
     as_array,
     as_number,
-    built_model,
     call,
     exercise,
     expect_close,
     expect_finite,
     expect_shape,
+    expect_untrained,
     need_callable,
+    outcome_model,
     ready_to_train,
     short,
 )
@@ -485,19 +486,13 @@ def _outputs(model, x, what):
 
 @exercise("12.4")
 def masked_denoiser(answer):
-    need_callable(answer, "build_denoiser")
-    import keras
-
-    keras.utils.set_random_seed(OUTCOME_SEED)   # one answer, one verdict (the kit's docstring)
-    model = built_model(answer, "build_denoiser")
+    model = outcome_model(answer, "build_denoiser")
     ready_to_train(model, "build_denoiser", MAX_PARAMS)
     noisy, clean, noisy_val, clean_val = _masked_digits()
     before = float(np.mean((_outputs(model, noisy_val, "the masked validation digits")
                             - clean_val) ** 2))
-    if before < UNTRAINED:
-        raise Reject(f"before any training, the model's error is already {before:.4f}: "
-                     "`build_denoiser()` should return a new, untrained model (the checker "
-                     "trains it itself), not one trained earlier.")
+    expect_untrained("build_denoiser", before, UNTRAINED,
+                     "the model's error is already {:.4f}", lower_is_better=True)
     try:
         history = model.fit(noisy, clean, batch_size=BATCH, epochs=EPOCHS, shuffle=True,
                             verbose=0)
