@@ -9,7 +9,9 @@
 The first run creates a virtual environment in .venv and installs requirements.txt into it
 (about 3 minutes); `test` and `instructor` add requirements-dev.txt (nbgrader, Playwright)
 and `test` installs Debian's Chromium for the browser test where it can. Later runs reuse
-.venv and reinstall only when those files change. Needs nothing but Python 3.10+.
+.venv and reinstall only when those files change. Needs nothing but Python 3.10 to 3.13
+(TensorFlow 2.21 has no wheels for other versions); started by another Python, it looks for
+one of those on PATH and runs itself with it.
 """
 
 import hashlib
@@ -42,6 +44,85 @@ def say(message):
     print(f"[course] {message}", flush=True)
 
 
+# TensorFlow 2.21 publishes wheels for CPython 3.10-3.13 only (checked against the registry:
+# none for 3.14). Keep in step with requirements.txt's TensorFlow pin.
+SUPPORTED = ((3, 10), (3, 13))
+
+
+def version_problem(version=sys.version_info):
+    """None if `version` can run the course, else a sentence saying why not."""
+    low, high = SUPPORTED
+    if low <= tuple(version[:2]) <= high:
+        return None
+    shown = ".".join(map(str, version[:3]))
+    return (f"this is Python {shown}, and the course needs Python {low[0]}.{low[1]} to "
+            f"{high[0]}.{high[1]}: TensorFlow 2.21 publishes no packages for Python {shown}")
+
+
+def other_pythons(path=None):
+    """Interpreters on PATH that can run the course, newest first (python3.13, ...)."""
+    found = []
+    for minor in range(SUPPORTED[1][1], SUPPORTED[0][1] - 1, -1):
+        exe = shutil.which(f"python3.{minor}", path=path)
+        if exe:
+            found.append(exe)
+    return found
+
+
+def check_python(argv):
+    """Go on under a supported Python: this one, or one found on PATH (re-run with it)."""
+    problem = version_problem()
+    if problem is None:
+        return
+    if os.environ.get("COURSE_REEXEC") != "1":
+        for exe in other_pythons():
+            say(f"{problem}; running the course with {exe} instead.")
+            os.environ["COURSE_REEXEC"] = "1"
+            os.execv(exe, [exe, str(Path(__file__).resolve()), *argv])
+    sys.exit(f"[course] {problem}. Install one of those next to it and run this command with "
+             "it, e.g. `python3.12 course.py lab`: from python.org (Windows, macOS), `sudo apt "
+             "install python3.12` or `brew install python@3.12`, or `uv python install 3.12`. "
+             "Delete .venv if it was made with another Python.")
+
+
+# What pip printed, and what it means: the first match names the cause.
+PIP_CAUSES = [
+    (("No matching distribution found", "from versions: none"),
+     "pip found no package for this machine: {python} on {platform}. TensorFlow 2.21 ships "
+     "packages for Python 3.10 to 3.13 on Linux x86-64 and aarch64, macOS arm64 and Windows "
+     "x86-64; use one of those"),
+    (("No space left on device",),
+     "the disk is full; free some space (the environment needs about 2.6 GB) and run again"),
+    (("Temporary failure in name resolution", "Name or service not known", "NewConnectionError",
+      "Network is unreachable", "Failed to establish a new connection", "ConnectTimeoutError",
+      "Read timed out", "nodename nor servname", "getaddrinfo failed"),
+     "this machine could not reach the Python package index; check the connection (or a "
+     "proxy: pip reads HTTPS_PROXY) and run the command again"),
+    (("SSLError", "CERTIFICATE_VERIFY_FAILED"),
+     "pip could not check the package index's certificate (a proxy or an old certificate "
+     "store); see https://pip.pypa.io/en/stable/topics/https-certificates/"),
+    (("Permission denied",),
+     "pip was not allowed to write a file; check who owns .venv (delete it and run again)"),
+    (("hash", "do not match"),
+     "a downloaded package did not match its expected hash (a broken download or cache); "
+     "run again, or `pip cache purge` first"),
+]
+
+
+def pip_failure(output, name, python=None, platform=None):
+    """One sentence naming why `pip install -r name` failed, from what pip printed."""
+    python = python or f"Python {sys.version.split()[0]}"
+    platform = platform or f"{sys.platform} {os.uname().machine if hasattr(os, 'uname') else ''}"
+    for needles, cause in PIP_CAUSES:
+        hit = all(n in output for n in needles) if needles[0] == "hash" else \
+            any(n in output for n in needles)
+        if hit:
+            return f"pip could not install {name}: " + cause.format(python=python,
+                                                                     platform=platform.strip())
+    return (f"pip could not install {name}; its last lines above say why (it printed no "
+            "cause this command recognises)")
+
+
 def requirements_digest(kind):
     """sha256 over the files that decide what a set of requirements installs."""
     digest = hashlib.sha256(kind.encode())
@@ -60,8 +141,6 @@ def installed(kind):
 
 def ensure_environment(kind="learner"):
     """Create .venv and install a pinned set of requirements unless it is already there."""
-    if sys.version_info < (3, 10):
-        sys.exit(f"[course] Python 3.10 or newer is needed; this is {sys.version.split()[0]}.")
     if installed(kind) or (kind == "learner" and installed("dev")):
         return
     if not PYTHON.exists():
@@ -72,15 +151,24 @@ def ensure_environment(kind="learner"):
                                                 "dependencies")]
     for name, options, what in steps:
         say(f"installing {what.format(name)} ...")
-        result = subprocess.run(
-            [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", *options,
-             "-r", str(ROOT / name)], cwd=ROOT)
-        if result.returncode != 0:
-            sys.exit(f"[course] pip could not install {name} (see above). Check that this "
-                     "machine reaches the Python package index, then run the command again.")
+        code, output = tee([str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check",
+                            *options, "-r", str(ROOT / name)])
+        if code != 0:
+            sys.exit(f"[course] {pip_failure(output, name)}.")
     write_lab_overrides()
     (VENV / f"course-{kind}.sha256").write_text(requirements_digest(kind) + "\n")
     say("environment ready.")
+
+
+def tee(args):
+    """Run a command, showing its output as it comes; return (exit code, the output)."""
+    lines = []
+    with subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, errors="replace") as process:
+        for line in process.stdout:
+            print(line, end="", flush=True)
+            lines.append(line)
+    return process.returncode, "".join(lines)
 
 
 def ensure_browser():
@@ -146,6 +234,7 @@ COMMANDS = {"lab": lab, "test": test, "build": build, "instructor": instructor}
 
 
 def main(argv):
+    check_python(argv)
     if not argv or argv[0] not in COMMANDS:
         print(__doc__.strip())
         return 2
