@@ -5,6 +5,7 @@
     python3 course.py test [ARGS]    run every test (ARGS go to pytest, e.g. one notebook)
     python3 course.py build          regenerate lessons/ from solutions/ (for authors)
     python3 course.py instructor     JupyterLab with nbgrader, for instructors
+    python3 course.py gpu            use an NVIDIA GPU: TensorFlow's CUDA build (Linux, WSL2)
 
 The first run creates a virtual environment in .venv and installs requirements.txt into it
 (about 3 minutes); `test` and `instructor` add requirements-dev.txt (nbgrader, Playwright)
@@ -30,6 +31,7 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 REQUIREMENTS = {"learner": "requirements.txt", "dev": "requirements-dev.txt"}
 DATA_REQUIREMENTS = "requirements-data.txt"    # data-only packages, installed with --no-deps
 CHROMIUM = Path("/usr/bin/chromium")
+GPU_MARKER = VENV / "course-gpu"              # present: install TensorFlow's CUDA build
 
 # JupyterLab asks the internet for news and updates at start-up; the course is offline.
 LAB_OVERRIDES = {
@@ -130,7 +132,30 @@ def requirements_digest(kind):
         (["requirements-dev.txt"] * (kind == "dev"))
     for name in names:
         digest.update((ROOT / name).read_bytes())
+    digest.update(b"gpu" * GPU_MARKER.exists())
     return digest.hexdigest()
+
+
+def gpu_requirements(name, folder):
+    """A copy of requirements file `name` in `folder` that installs TensorFlow's CUDA build,
+    `tensorflow[and-cuda]`, in place of the CPU-only wheel (files it includes, rewritten too);
+    returns its path."""
+    lines = []
+    for line in (ROOT / name).read_text().splitlines():
+        bare = line.split("#")[0].strip()
+        if bare.startswith("tensorflow-cpu=="):
+            continue
+        if bare.startswith("tensorflow=="):
+            version = bare.split("==")[1].split(";")[0].strip()
+            line = f"tensorflow[and-cuda]=={version}"
+        elif bare.startswith("-r "):
+            line = f"-r {gpu_requirements(bare[3:].strip(), folder)}"
+        elif bare.startswith("-e "):
+            line = f"-e {(ROOT / bare[3:].strip()).resolve()}"
+        lines.append(line)
+    path = Path(folder) / f"gpu-{Path(name).name}"
+    path.write_text("\n".join(lines) + "\n")
+    return path
 
 
 def installed(kind):
@@ -151,8 +176,11 @@ def ensure_environment(kind="learner"):
                                                 "dependencies")]
     for name, options, what in steps:
         say(f"installing {what.format(name)} ...")
+        path = ROOT / name
+        if GPU_MARKER.exists() and name != DATA_REQUIREMENTS:
+            path = gpu_requirements(name, VENV)
         code, output = tee([str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check",
-                            *options, "-r", str(ROOT / name)])
+                            *options, "-r", str(path)])
         if code != 0:
             sys.exit(f"[course] {pip_failure(output, name)}.")
     write_lab_overrides()
@@ -225,12 +253,32 @@ def test(extra):
                 *extra])
 
 
+def gpu(extra):
+    """Swap the CPU-only TensorFlow for its CUDA build, in .venv, for good (later installs
+    keep it)."""
+    import platform
+
+    if not (sys.platform.startswith("linux") and platform.machine() in ("x86_64", "aarch64")):
+        sys.exit("[course] TensorFlow runs on an NVIDIA GPU only under Linux (on Windows: inside "
+                 "WSL2). On this machine the course runs on the CPU; on a Mac with Apple silicon "
+                 "that is fast enough for every lesson.")
+    ensure_environment("learner")
+    GPU_MARKER.write_text("tensorflow[and-cuda]\n")
+    for kind in REQUIREMENTS:                       # the next lab or test installs anew
+        (VENV / f"course-{kind}.sha256").unlink(missing_ok=True)
+    say("removing the CPU-only TensorFlow ...")
+    run([str(PYTHON), "-m", "pip", "uninstall", "-y", "-q", "tensorflow-cpu"])
+    ensure_environment("learner")
+    say("done: restart JupyterLab (or the kernel); `helpers.setup()` names the GPU it uses.")
+    return 0
+
+
 def build(extra):
     ensure_environment("learner")
     return run([str(PYTHON), "-m", "helpers.authoring", "build", *extra])
 
 
-COMMANDS = {"lab": lab, "test": test, "build": build, "instructor": instructor}
+COMMANDS = {"lab": lab, "test": test, "build": build, "instructor": instructor, "gpu": gpu}
 
 
 def main(argv):

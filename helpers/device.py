@@ -105,6 +105,58 @@ def gpu_memory_gib():
         return []
 
 
+def nvidia_gpus():
+    """The NVIDIA GPUs the driver reports (`nvidia-smi -L`), whether or not TensorFlow can use
+    them; [] without a driver."""
+    smi = shutil.which("nvidia-smi")
+    if not smi:
+        return []
+    try:
+        out = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=10,
+                             check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [line.split(":", 1)[1].split("(UUID")[0].strip()
+            for line in out.splitlines() if line.startswith("GPU ") and ":" in line]
+
+
+GPU_ROUTE = ("Run `python3 course.py gpu` (it swaps in TensorFlow's CUDA build, "
+             "`tensorflow[and-cuda]`, with the CUDA libraries it needs), then restart the kernel; "
+             "see 'Using a GPU or TPU' in README.md")
+
+
+def gpu_problem(tf, visible, reported, system=None, cpu_only_wheel=None):
+    """Why a GPU the driver reports is not one TensorFlow uses (a sentence and what to run),
+    or None. `visible`: TensorFlow's GPUs; `reported`: `nvidia_gpus()`."""
+    if visible or not reported:
+        return None
+    system = platform.system() if system is None else system
+    card = reported[0] + (f" and {len(reported) - 1} more" if len(reported) > 1 else "")
+    if system == "Windows":
+        return (f"This machine has an NVIDIA GPU ({card}), but TensorFlow 2.11 and later run "
+                "on the GPU only under Linux: on Windows, run the course inside WSL2 (Ubuntu), "
+                "where the GPU works. Every lesson also runs on the CPU.")
+    if cpu_only_wheel is None:
+        cpu_only_wheel = _installed("tensorflow-cpu") or not tf.test.is_built_with_cuda()
+    if cpu_only_wheel:
+        return (f"This machine has an NVIDIA GPU ({card}), but the installed TensorFlow is the "
+                f"CPU-only build, so the lessons run on the CPU. {GPU_ROUTE}.")
+    return (f"This machine has an NVIDIA GPU ({card}) and TensorFlow's CUDA build, but "
+            "TensorFlow found no GPU it can use: its CUDA libraries are missing or do not match "
+            "the driver (`nvidia-smi` shows the driver's CUDA version; TensorFlow 2.21 needs "
+            f"CUDA 12). {GPU_ROUTE}.")
+
+
+def _installed(distribution):
+    from importlib import metadata
+
+    try:
+        metadata.distribution(distribution)
+        return True
+    except metadata.PackageNotFoundError:
+        return False
+
+
 def list_gpus(tf):
     """GPU records for TensorFlow's visible GPUs (possibly none)."""
     with quiet_startup():
@@ -126,8 +178,10 @@ def detect(env=None):
     gpus = list_gpus(tf)
     with quiet_startup():
         logical = tuple(d.name for d in tf.config.list_logical_devices("CPU"))
+    problem = gpu_problem(tf, gpus, nvidia_gpus())
     return Devices(tpu=tpu_address(env), gpus=gpus, cpu_name=cpu_name(), cpu_cores=cpu_cores(),
-                   logical_cpus=logical or ("/device:CPU:0",))
+                   logical_cpus=logical or ("/device:CPU:0",),
+                   notes=(problem,) if problem else ())
 
 
 def strategy_kind(devices):

@@ -63,3 +63,5 @@ def setup(seed=DEFAULT_SEED, verbose=True):
         tf = import_tensorflow()
         print(f"Keras {keras.__version__} · backend {keras.backend.backend()} "
               f"(TensorFlow {tf.__version__}) · {found.summary()} · seed {seed}")
+        for note in found.notes:   # e.g. a GPU that TensorFlow cannot use, and what to run
+            print(note)

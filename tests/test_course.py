@@ -100,3 +100,30 @@ def test_a_real_pip_failure_is_read_from_its_output(tmp_path):
                                "--disable-pip-version-check", "no-such-package-dl-course==1.0"])
     assert code != 0
     assert "found no package for this machine" in course.pip_failure(output, "requirements.txt")
+
+
+def test_the_gpu_route_installs_tensorflows_cuda_build_instead_of_the_cpu_wheel(tmp_path):
+    dev = course.gpu_requirements("requirements-dev.txt", tmp_path)
+    learner = (tmp_path / "gpu-requirements.txt").read_text()
+    assert f"-r {tmp_path / 'gpu-requirements.txt'}" in dev.read_text()
+    pins = [line for line in learner.splitlines() if line.startswith("tensorflow")]
+    assert pins == ["tensorflow[and-cuda]==2.21.0"]
+    assert f"-e {ROOT}" in learner.splitlines()
+    untouched = [line for line in (ROOT / "requirements.txt").read_text().splitlines()
+                 if not line.startswith(("tensorflow", "-e"))]
+    assert [line for line in learner.splitlines()
+            if not line.startswith(("tensorflow", "-e"))] == untouched
+
+
+def test_choosing_the_gpu_route_makes_the_next_run_reinstall(tmp_path, monkeypatch):
+    monkeypatch.setattr(course, "GPU_MARKER", tmp_path / "course-gpu")
+    before = course.requirements_digest("learner")
+    course.GPU_MARKER.write_text("tensorflow[and-cuda]\n")
+    assert course.requirements_digest("learner") != before
+
+
+def test_the_gpu_route_refuses_where_tensorflow_has_no_gpu_build(monkeypatch):
+    monkeypatch.setattr(course.sys, "platform", "darwin")
+    with pytest.raises(SystemExit) as stop:
+        course.gpu([])
+    assert "only under Linux" in str(stop.value) and "WSL2" in str(stop.value)

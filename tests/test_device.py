@@ -160,3 +160,52 @@ def test_split_cpu_after_start_up_says_to_restart(run_python):
             "except RuntimeError as e:\n    print(e)\n")
     result = run_python(code)
     assert "must run before TensorFlow has started its devices" in result.stdout
+
+
+class _FakeTF:
+    def __init__(self, cuda):
+        self.test = types.SimpleNamespace(is_built_with_cuda=lambda: cuda)
+
+
+def test_no_gpu_from_the_driver_or_a_gpu_tensorflow_uses_needs_no_note():
+    assert device.gpu_problem(_FakeTF(False), visible=(), reported=[]) is None
+    gpu = (device.GPU("/physical_device:GPU:0", "T4"),)
+    assert device.gpu_problem(_FakeTF(True), visible=gpu, reported=["Tesla T4"]) is None
+
+
+def test_a_gpu_beside_a_cpu_only_tensorflow_is_named_with_what_to_run():
+    note = device.gpu_problem(_FakeTF(False), visible=(), reported=["NVIDIA GeForce RTX 3060"],
+                              system="Linux", cpu_only_wheel=True)
+    assert "NVIDIA GeForce RTX 3060" in note and "CPU-only build" in note
+    assert "python3 course.py gpu" in note
+
+
+def test_a_gpu_tensorflows_cuda_build_cannot_use_is_blamed_on_the_cuda_libraries():
+    note = device.gpu_problem(_FakeTF(True), visible=(), reported=["Tesla T4", "Tesla T4"],
+                              system="Linux", cpu_only_wheel=False)
+    assert "Tesla T4 and 1 more" in note and "CUDA libraries" in note and "CUDA 12" in note
+
+
+def test_on_windows_the_note_points_to_wsl2():
+    note = device.gpu_problem(_FakeTF(False), visible=(), reported=["RTX 4090"], system="Windows")
+    assert "WSL2" in note and "course.py gpu" not in note
+
+
+def test_the_driver_list_is_read_from_nvidia_smi(monkeypatch):
+    monkeypatch.setattr(device.shutil, "which", lambda name: "/usr/bin/nvidia-smi")
+    out = ("GPU 0: NVIDIA GeForce RTX 3060 (UUID: GPU-1234)\n"
+           "GPU 1: Tesla T4 (UUID: GPU-5678)\n")
+    monkeypatch.setattr(device.subprocess, "run",
+                        lambda *a, **k: types.SimpleNamespace(stdout=out))
+    assert device.nvidia_gpus() == ["NVIDIA GeForce RTX 3060", "Tesla T4"]
+
+
+def test_setup_prints_the_note_when_the_driver_has_a_gpu_tensorflow_cannot_use(monkeypatch,
+                                                                               capsys):
+    import helpers
+
+    monkeypatch.setattr(device, "nvidia_gpus", lambda: ["NVIDIA GeForce RTX 3060"])
+    helpers.setup()
+    lines = capsys.readouterr().out.splitlines()
+    assert "no GPU or TPU found" in lines[0]
+    assert "NVIDIA GeForce RTX 3060" in lines[1] and "CPU-only build" in lines[1]
