@@ -184,8 +184,9 @@ def ensure_environment(kind="learner"):
         if GPU_MARKER.exists() and name != DATA_REQUIREMENTS:
             path = gpu_requirements(name, VENV)
         if installer:
-            code, output = tee([str(installer), "pip", "install", "--python", str(PYTHON),
-                                *options, "-r", str(path)])
+            # --compile-bytecode: as pip does, so the first `import tensorflow` is not slower
+            code, output = tee([str(installer), "pip", "install", "--compile-bytecode",
+                                "--python", str(PYTHON), *options, "-r", str(path)])
             if code == 0:
                 continue
             say(f"uv could not install {name}; trying pip, whose messages say more ...")
