@@ -5,6 +5,7 @@
     python3 course.py test [ARGS]    run every test (ARGS go to pytest, e.g. one notebook)
     python3 course.py build          regenerate lessons/ from solutions/ (for authors)
     python3 course.py instructor     JupyterLab with nbgrader, for instructors
+    python3 course.py progress       your exercises done, lesson by lesson
     python3 course.py gpu            use an NVIDIA GPU: TensorFlow's CUDA build (Linux, WSL2)
 
 The first run creates a virtual environment in .venv and installs requirements.txt into it
@@ -306,12 +307,18 @@ def gpu(extra):
     return 0
 
 
+def progress(extra):
+    ensure_environment("learner")
+    return run([str(PYTHON), "-m", "helpers.tracking"])
+
+
 def build(extra):
     ensure_environment("learner")
     return run([str(PYTHON), "-m", "helpers.authoring", "build", *extra])
 
 
-COMMANDS = {"lab": lab, "test": test, "build": build, "instructor": instructor, "gpu": gpu}
+COMMANDS = {"lab": lab, "test": test, "build": build, "instructor": instructor, "gpu": gpu,
+            "progress": progress}
 
 
 def main(argv):

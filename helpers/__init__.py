@@ -21,4 +21,16 @@ install_quiet_import()
 from helpers.claims import claim  # noqa: E402
 from helpers.session import setup  # noqa: E402
 
-__all__ = ["claim", "setup"]
+
+def progress():
+    """Draw where you stand: one row per lesson, one cell per exercise, from the verdicts your
+    check cells recorded (helpers.tracking; `python3 course.py progress` prints it)."""
+    import matplotlib.pyplot as plt
+
+    from helpers import tracking
+
+    tracking.figure()
+    plt.show()
+
+
+__all__ = ["claim", "progress", "setup"]

@@ -1,4 +1,5 @@
-"""Instructors can hand solutions/ to nbgrader unchanged: generate, autograde, full marks."""
+"""Instructors can hand solutions/ to nbgrader unchanged: generate, autograde, full marks;
+and a learner's progress file (helpers.tracking) changes no mark."""
 
 import json
 import os
@@ -11,13 +12,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # One lesson is enough to prove the round trip (every solution follows the same protocol, which
-# tests/test_notebooks.py checks); autograding runs it twice, for two students.
+# tests/test_notebooks.py checks); autograding runs it three times, for three students:
+# "complete" is graded with no progress file, "complete-too" (the same notebook) with one that
+# says every exercise failed, "untouched" with one that says every exercise passed.
 LESSONS = ["02-perceptron"]
 CONFIG = """\
 c = get_config()
 c.CourseDirectory.course_id = "dl-course"
 c.CourseDirectory.db_assignments = [{assignments}]
-c.CourseDirectory.db_students = [{{"id": "complete"}}, {{"id": "untouched"}}]
+c.CourseDirectory.db_students = [{{"id": "complete"}}, {{"id": "complete-too"}},
+                                 {{"id": "untouched"}}]
 c.Execute.timeout = 600
 """
 
@@ -32,9 +36,13 @@ def venv_on_path(monkeypatch):
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
 
 
-def run_nbgrader(course, *args):
+STUDENTS = {"complete": ("source", None), "complete-too": ("source", False),
+            "untouched": ("release", True)}     # submission's origin, what its progress file says
+
+
+def run_nbgrader(course, *args, env=None):
     result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course,
-                            capture_output=True, text=True, timeout=900)
+                            capture_output=True, text=True, timeout=900, env=env)
     assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stderr[-3000:]}"
     return result
 
@@ -49,15 +57,24 @@ def round_trip(course, names):
         (course / "source" / name).mkdir(parents=True)
         shutil.copy(ROOT / "solutions" / f"{name}.ipynb", course / "source" / name)
         run_nbgrader(course, "generate_assignment", name, "--force")
-        for student, origin in (("complete", "source"), ("untouched", "release")):
+        for student, (origin, says) in STUDENTS.items():
             folder = course / "submitted" / student / name
             folder.mkdir(parents=True)
             shutil.copy(course / origin / name / f"{name}.ipynb", folder)
-        run_nbgrader(course, "autograde", name, "--force")
+            progress = course / "progress" / f"{student}.json"
+            progress.parent.mkdir(exist_ok=True)
+            if says is not None:
+                lesson = int(name[:2])
+                progress.write_text(json.dumps({"format": 1, "exercises": {
+                    f"{lesson}.{k}": {"passed": says, "passed_once": says, "tries": 1,
+                                      "when": "2026-01-01T00:00:00+00:00"}
+                    for k in range(1, 10)}}))
+            env = dict(os.environ, DL_COURSE_PROGRESS=str(progress))
+            run_nbgrader(course, "autograde", name, "--student", student, "--force", env=env)
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         return {(name, student): (gradebook.find_submission(name, student).score,
                                   gradebook.find_assignment(name).max_score)
-                for name in names for student in ("complete", "untouched")}
+                for name in names for student in STUDENTS}
 
 
 @pytest.mark.slow
@@ -66,8 +83,11 @@ def test_nbgrader_generates_and_autogrades_a_lesson(tmp_path):
     for name in LESSONS:
         score, top = scores[(name, "complete")]
         assert top >= 3 and score == top, f"{name}: the full solution scored {score}/{top}"
+        assert scores[(name, "complete-too")] == (score, top), \
+            f"{name}: a progress file that says 'failed' changed the marks"
         score, _ = scores[(name, "untouched")]
-        assert score == 0, f"{name}: the untouched student version scored {score}"
+        assert score == 0, f"{name}: the untouched student version scored {score} (its " \
+                           "progress file said every exercise passed: it must not count)"
 
         student = json.loads((tmp_path / "release" / name / f"{name}.ipynb").read_text())
         solution_cells = [c for c in student["cells"]

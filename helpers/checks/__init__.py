@@ -113,14 +113,17 @@ def exercise(number, *, forbid=()):
             except Reject as reason:
                 drawn = rng.bit_generator.state != start
                 message = str(reason) + (_seed_note(body.__name__, seed) if drawn else "")
-            except (_Stub, NotImplementedError) as stub:
+            except (_Stub, NotImplementedError) as stub:   # not tried yet: nothing recorded
                 message = _stub_verdict(number, task, str(stub))
+                _show(False, _verdict(number, task, message))
+                raise ExerciseFailed(number, _verdict(number, task, message)) from None
             except Exception as error:  # the learner's object tripped the checker itself
                 message = (f"checking your answer raised {type(error).__name__}: {error}. "
                            "Look at the type and shape of what your code returns.")
             else:
                 check.draws = rng.bit_generator.state != start
                 _show(True, _verdict(number, task, summary or "correct."))
+                _record(number, True)
                 # In a notebook the verdict box says it all; a bare `True` below it would not.
                 return None if _in_notebook() else True
             finally:
@@ -128,6 +131,7 @@ def exercise(number, *, forbid=()):
                 random.setstate(saved[1])
             message = _verdict(number, task, message)
             _show(False, message)
+            _record(number, False)
             raise ExerciseFailed(number, message) from None
 
         check.exercise = number
@@ -136,6 +140,15 @@ def exercise(number, *, forbid=()):
         return check
 
     return decorate
+
+
+def _record(number, passed):
+    """A learner's verdict goes to their progress file (helpers.tracking); checks run by
+    tests, outside a notebook, record nothing."""
+    if _in_notebook():
+        from helpers import tracking
+
+        tracking.record(number, passed)
 
 
 def fresh_seed():
