@@ -74,16 +74,18 @@ class LiveFigure:
     `update(x, **metrics)` records values (at most every `MIN_INTERVAL_S` it also redraws);
     `close()` draws the final figure. Metrics sharing a panel: 'loss' and 'val_loss'.
     `update(x, images=...)` also keeps the latest grid of images, drawn in a last panel;
-    `image_range` (low, high) fixes its grey scale (default: each grid's own range).
+    `image_range` (low, high) fixes its grey scale (default: each grid's own range);
+    `image_title` names what the grid shows ("samples", "value table"), before "at step N".
     """
 
     def __init__(self, title="Training", xlabel="epoch", panels=None, logy=(),
-                 image_range=None):
+                 image_range=None, image_title="samples"):
         self.title, self.xlabel, self.logy = title, xlabel, set(logy)
         self.panels = panels  # optional {panel title: [metric names]}
         self.values = defaultdict(list)  # metric -> [(x, value)]
         self.images = None  # (x, mosaic) of the latest grid of images, if any
         self.image_range = image_range
+        self.image_title = image_title
         self.picture = None  # the image panel's AxesImage
         self.figure = None
         self.handle = None
@@ -152,7 +154,7 @@ class LiveFigure:
         self.picture.set_data(grid)
         if self.image_range is None:
             self.picture.set_clim(np.nanmin(grid), np.nanmax(grid))
-        self.picture.axes.set_title(f"samples at {self.xlabel} {x}")
+        self.picture.axes.set_title(f"{self.image_title} at {self.xlabel} {x}")
 
     def draw(self, final=False):
         """Redraw every panel and show the figure (in place after the first time)."""
@@ -218,10 +220,10 @@ class LiveProgress:
     """Progress bar and live curves for a custom training loop (a context manager)."""
 
     def __init__(self, total, title="Training", xlabel="step", panels=None, logy=(),
-                 image_range=None):
+                 image_range=None, image_title="samples"):
         self.total = total
         self.curves = LiveFigure(title, xlabel, panels=panels, logy=logy,
-                                 image_range=image_range)
+                                 image_range=image_range, image_title=image_title)
         self.start = None
         self.bar = None
         self.step = 0

@@ -167,3 +167,12 @@ def test_in_a_kernel_one_final_figure_and_no_stderr_is_left_behind():
     assert len(images) == 2  # the fit's figure and the loop's figure, each updated in place
     bars = [o for o in outputs if "text/html" in o.get("data", {})]
     assert len(bars) == 1 and "50/50 steps" in bars[0]["data"]["text/plain"]
+
+
+def test_the_image_panel_says_what_it_shows(shown, monkeypatch):
+    monkeypatch.setattr(live.LiveProgress, "_show_bar", lambda self, metrics: None)
+    with live.LiveProgress(total=2, title="Q-learning", xlabel="episode",
+                           image_title="value table") as progress:
+        for episode in (1, 2):
+            progress.update(episode, success=0.5, images=np.zeros((1, 4, 4)))
+    assert progress.curves.figure.axes[-1].get_title() == "value table at episode 2"
