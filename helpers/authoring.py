@@ -41,6 +41,75 @@ CELL_METADATA_KEPT = ("tags", "nbgrader")
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
+HOSTED_TAG = "hosted-setup"
+HOSTED_PENDING = False
+COLAB = "https://colab.research.google.com/github/{path}/blob/{branch}/lessons/{name}"
+
+
+def course_address(root=ROOT):
+    """(repository URL, branch) from pyproject.toml's [tool.dl-course]: the one place the
+    course's published address is set (the set-up cells and README's Colab links use it)."""
+    path = Path(root) / "pyproject.toml"
+    text = (path if path.exists() else ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    table = text.split("[tool.dl-course]", 1)[-1].split("\n[", 1)[0]
+    values = dict(re.findall(r'^(repository|branch)\s*=\s*"([^"]+)"', table, re.MULTILINE))
+    if "repository" not in values:
+        raise AuthoringError("pyproject.toml needs [tool.dl-course] repository = \"https://...\"")
+    return values["repository"].rstrip("/"), values.get("branch", "main")
+
+
+def colab_link(name, root=ROOT):
+    """'Open in Colab' address of lessons/<name>."""
+    repository, branch = course_address(root)
+    path = repository.split("github.com/", 1)[-1]
+    return COLAB.format(path=path, branch=branch, name=name)
+
+
+def hosted_cell_source(root=ROOT):
+    """The set-up cell above `import helpers` in every lesson: on Colab or Kaggle it fetches the
+    course and installs what the runtime lacks (helpers/hosted.py); elsewhere it does nothing."""
+    repository, _ = course_address(root)
+    return (
+        "# On Colab or Kaggle: fetch the course, add what the runtime lacks. Elsewhere: nothing.\n"
+        "import os\n"
+        "import sys\n"
+        "\n"
+        'if "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ \\\n'
+        '        or os.environ.get("DL_COURSE_HOSTED"):\n'
+        f'    source = os.environ.get("DL_COURSE_REPOSITORY", "{repository}")\n'
+        '    if not os.path.isdir("dl-course"):\n'
+        "        !git clone -q --depth 1 $source dl-course\n"
+        '    sys.path.insert(0, os.path.abspath("dl-course"))\n'
+        "    from helpers import hosted\n"
+        "\n"
+        "    hosted.install()\n"
+        '    os.chdir("dl-course/lessons")')
+
+
+README_LINK = re.compile(r"\[([^\]]+)\]\(lessons/(\d\d-[^)]+\.ipynb)\)(?: · \[Colab\]\([^)]*\))?")
+
+
+def readme_with_colab_links(text, root=ROOT):
+    """README.md's text with '· [Colab](...)' after each lesson's link, from the address in
+    pyproject.toml."""
+    return README_LINK.sub(lambda m: f"[{m.group(1)}](lessons/{m.group(2)}) · "
+                                     f"[Colab]({colab_link(m.group(2), root)})", text)
+
+
+def with_hosted_cell(nb, root=ROOT):
+    """Put the current hosted set-up cell right after the title (in place): a cell tagged
+    'hosted-setup' is brought up to date, or one is inserted."""
+    source = hosted_cell_source(root)
+    for cell in nb.cells:
+        if HOSTED_TAG in cell.metadata.get("tags", []):
+            cell.source = source
+            return nb
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["tags"] = [HOSTED_TAG]
+    nb.cells.insert(1 if nb.cells else 0, cell)
+    return nb
+
+
 class AuthoringError(ValueError):
     """A solution notebook breaks the exercise protocol; the message names the cell."""
 
@@ -156,7 +225,8 @@ def lint(nb, path):
             not nb.cells[0].source.startswith(f"# {number} · "):
         problem(0 if nb.cells else None, f"the first cell must be markdown starting "
                                          f"'# {number} · ' and the lesson's title.")
-    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+            and HOSTED_TAG not in c.metadata.get("tags", [])]
     if code:
         lines = nb.cells[code[0]].source.splitlines()
         helpers_at = next((k for k, line in enumerate(lines)
@@ -297,7 +367,7 @@ def build(solutions=ROOT / "solutions", lessons=ROOT / "lessons", only=()):
         if names and src.name not in names:
             continue
         where = src.relative_to(src.parent.parent)
-        nb = nbformat.read(src, as_version=4)
+        nb = nbformat.read(src, as_version=4)  # HOSTED-PENDING
         broken = lint(nb, where)
         if broken:
             raise AuthoringError("\n".join(broken))
@@ -306,6 +376,10 @@ def build(solutions=ROOT / "solutions", lessons=ROOT / "lessons", only=()):
         _write_if_changed(src, notebook_text(nb))
         _write_if_changed(lessons / src.name, notebook_text(lesson))
         written.append(lessons / src.name)
+    readme = Path(solutions).parent / "README.md"
+    if not names and readme.exists():
+        _write_if_changed(readme, readme_with_colab_links(readme.read_text(encoding="utf-8"),
+                                                          Path(solutions).parent))
     return written
 
 
@@ -323,6 +397,12 @@ def problems(solutions=ROOT / "solutions", lessons=ROOT / "lessons"):
         where = src.relative_to(solutions.parent)
         nb = nbformat.reads(original, as_version=4)
         found += lint(nb, where)
+        hosted = [c for c in nb.cells if HOSTED_TAG in c.metadata.get("tags", [])]
+        if HOSTED_PENDING and (len(hosted) != 1 or hosted[0].source != hosted_cell_source(
+                solutions.parent) or nb.cells.index(hosted[0]) != 1):
+            found.append(f"{src}: the Colab/Kaggle set-up cell (tagged '{HOSTED_TAG}', right "
+                         "after the title) is missing or out of date; run "
+                         "`python3 course.py build`.")
         nb = clean(nb, where)
         if original != notebook_text(nb):
             found.append(f"{src} is not clean (outputs, execution counts, stray or missing "
@@ -334,6 +414,12 @@ def problems(solutions=ROOT / "solutions", lessons=ROOT / "lessons"):
         elif target.read_text(encoding="utf-8") != expected:
             found.append(f"{target} is out of date with {src}; run `python3 course.py build` "
                          "(never edit lessons/ by hand).")
+    readme = solutions.parent / "README.md"
+    if readme.exists():
+        text = readme.read_text(encoding="utf-8")
+        if readme_with_colab_links(text, solutions.parent) != text:
+            found.append(f"{readme}: its Colab links do not match [tool.dl-course] in "
+                         "pyproject.toml; run `python3 course.py build`.")
     for extra in sorted(set(p.name for p in lessons.glob("*.ipynb")) -
                         set(p.name for p in solutions.glob("*.ipynb"))):
         found.append(f"{lessons / extra} has no solution in {solutions}; delete it or add one.")
