@@ -78,6 +78,8 @@ def _verified(name, manifest_path, root):
                             f"known: {', '.join(sorted(files))}.")
     entry = files[name]
     path, fix = _locate(entry, Path(root))
+    if entry.get("kind") == "folder":
+        return _verified_folder(name, entry, path, fix)
     if not path.is_file():
         raise DataFileError(f"Data file for {name!r} is missing: {path}. To fix it, {fix}.")
     digest = sha256(path)
@@ -85,6 +87,35 @@ def _verified(name, manifest_path, root):
         raise DataFileError(
             f"Data file for {name!r} is corrupt: {path} has sha256 {digest[:12]}..., the "
             f"manifest expects {entry['sha256'][:12]}.... To fix it, {fix}.")
+    return path
+
+
+def folder_sha256(folder):
+    """Hex sha256 of a folder's files (lesson 14): over the sorted list of (relative name,
+    file sha256) lines, one per file, so a changed byte, name, missing or extra file shows."""
+    folder = Path(folder)
+    h = hashlib.sha256()
+    for file in sorted(f for f in folder.rglob("*") if f.is_file()):
+        h.update(f"{file.relative_to(folder).as_posix()}\t{sha256(file)}\n".encode())
+    return h.hexdigest()
+
+
+def _verified_folder(name, entry, path, fix):
+    """A folder entry: it exists, holds the manifest's number of files, and `folder_sha256`
+    matches."""
+    if not path.is_dir():
+        raise DataFileError(f"Data folder for {name!r} is missing: {path}. To fix it, {fix}.")
+    count = sum(1 for f in path.rglob("*") if f.is_file())
+    if "files" in entry and count != entry["files"]:
+        raise DataFileError(
+            f"Data folder for {name!r} is incomplete or corrupt: {path} holds {count} files, "
+            f"the manifest expects {entry['files']}. To fix it, {fix}.")
+    digest = folder_sha256(path)
+    if digest != entry["sha256"]:
+        raise DataFileError(
+            f"Data folder for {name!r} is corrupt: a file in {path} differs (the folder's "
+            f"sha256 is {digest[:12]}..., the manifest expects {entry['sha256'][:12]}...). "
+            f"To fix it, {fix}.")
     return path
 
 
@@ -229,6 +260,62 @@ def load_photo(name):
         raise DataFileError(f"No photo called {name!r}; choose one of {', '.join(PHOTOS)}.")
     with Image.open(data_path(f"photo_{name}")) as image:
         return np.asarray(image, dtype="float32") / 255.0
+
+# Solar cells (lesson 14) -----------------------------------------------------------------
+
+ELPV_CLASSES = ("functional", "defective")
+
+
+def _elpv_table():
+    """labels.csv as (file names (n,) str, defect probabilities (n,) float, cell types (n,)
+    str 'mono'/'poly')."""
+    rows = [line.split() for line in
+            data_path("elpv_labels").read_text(encoding="ascii").splitlines() if line.strip()]
+    if any(len(row) != 3 for row in rows):
+        raise DataFileError("elpv labels.csv: expected 3 columns (path, probability, type).")
+    names = np.array([row[0].split("/")[-1] for row in rows], dtype=object)
+    return names, np.array([float(row[1]) for row in rows]), np.array([row[2] for row in rows])
+
+
+def load_elpv(size=96, limit=None, val=0.2, test=0.2, seed=0):
+    """Solar cells from electroluminescence images (lesson 14) as a `Split`: x (n, size, size)
+    float32 in [0, 1], grey; y 1 defective (the experts' defect probability is 2/3 or 1),
+    0 functional (0 or 1/3); see ELPV_CLASSES. `limit` keeps a fixed, class-stratified subset
+    of that many cells (all 2,624 by default). Data: CC BY-NC-SA 4.0, non-commercial use only
+    (Buerhop-Lutz et al., 2018; Deitsch et al., 2019)."""
+    names, probability, _ = _elpv_table()
+    labels = (probability >= 0.5).astype("int64")
+    keep = np.arange(len(names))
+    if limit is not None and limit < len(names):
+        keep = np.sort(split(keep, labels, val=0, test=limit / len(names), seed=seed).x_test)
+    x = _elpv_pixels(size)[keep]
+    return split((x / np.float32(255)).astype("float32"), labels[keep], val=val, test=test,
+                 seed=seed)
+
+
+@functools.lru_cache(maxsize=2)
+def _elpv_pixels(size):
+    """Every cell of labels.csv resized to (size, size), uint8 (2624, size, size), read once
+    per process (decoding the 2,624 PNGs takes seconds). Read-only: callers copy."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from PIL import Image
+
+    names, _, _ = _elpv_table()
+    folder = data_path("elpv_images")
+
+    def read(name):
+        with Image.open(folder / name) as image:
+            image = image.convert("L")
+            if image.size != (size, size):
+                image = image.resize((size, size), Image.BILINEAR)
+            return np.asarray(image, dtype="uint8")
+
+    with ThreadPoolExecutor(4) as pool:
+        pixels = np.stack(list(pool.map(read, names)))
+    pixels.flags.writeable = False
+    return pixels
+
 
 # Series and text (lessons 09 and 10) -------------------------------------------------------
 

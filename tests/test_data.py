@@ -12,7 +12,8 @@ from helpers import data
 def test_every_manifest_entry_has_source_licence_and_a_matching_file():
     for name, entry in data.manifest().items():
         assert entry["source"] and entry["licence"] and len(entry["sha256"]) == 64, name
-        assert data.data_path(name).is_file()
+        path = data.data_path(name)
+        assert path.is_dir() if entry.get("kind") == "folder" else path.is_file(), name
 
 
 def test_digits_split_is_fixed_stratified_and_scaled():
@@ -200,3 +201,94 @@ def test_hamlet_is_the_whole_play_without_the_web_header():
     assert play.startswith("The Tragedy of Hamlet, Prince of Denmark\nACT I")
     assert "To be, or not to be" in play and "Shakespeare homepage" not in play
     assert 150_000 < len(play) < 200_000 and play.isascii()
+
+
+# Folder entries (lesson 14's solar cells) ------------------------------------------------
+
+def _fake_folder(tmp_path, files=None):
+    files = files or {"a.png": b"first", "sub/b.png": b"second", "c.png": b"third"}
+    folder = tmp_path / "data" / "cells"
+    for name, content in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(content)
+    manifest = {"files": {"cells": {"path": "data/cells", "kind": "folder", "files": len(files),
+                                    "sha256": data.folder_sha256(folder), "source": "test",
+                                    "licence": "CC0"}}}
+    (tmp_path / "data" / "manifest.json").write_text(json.dumps(manifest))
+    return tmp_path / "data" / "manifest.json", folder
+
+
+def test_a_good_folder_passes_the_check(tmp_path):
+    manifest, folder = _fake_folder(tmp_path)
+    assert data.data_path("cells", manifest, tmp_path) == folder
+
+
+def test_a_folder_with_one_corrupt_byte_is_named_with_its_fix(tmp_path):
+    manifest, folder = _fake_folder(tmp_path)
+    (folder / "sub" / "b.png").write_bytes(b"secOnd")
+    with pytest.raises(data.DataFileError,
+                       match=r"folder for 'cells' is corrupt: a file in .*cells differs.*"
+                             r"git checkout -- data/cells"):
+        data.data_path("cells", manifest, tmp_path)
+
+
+def test_a_folder_missing_a_file_says_how_many_it_should_hold(tmp_path):
+    manifest, folder = _fake_folder(tmp_path)
+    (folder / "c.png").unlink()
+    with pytest.raises(data.DataFileError, match=r"incomplete or corrupt: .* holds 2 files, "
+                                                 r"the manifest expects 3"):
+        data.data_path("cells", manifest, tmp_path)
+
+
+def test_a_missing_folder_is_named_with_its_fix(tmp_path):
+    manifest, folder = _fake_folder(tmp_path)
+    shutil.rmtree(folder)
+    with pytest.raises(data.DataFileError, match=r"folder for 'cells' is missing: .*cells"):
+        data.data_path("cells", manifest, tmp_path)
+
+
+def test_folder_sha256_sees_a_renamed_file_but_not_the_order_files_were_written():
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+        for folder, order in ((a, ("x", "y")), (b, ("y", "x"))):
+            for name in order:
+                (Path(folder) / name).write_bytes(name.encode())
+        assert data.folder_sha256(a) == data.folder_sha256(b)
+        (Path(b) / "y").rename(Path(b) / "z")
+        (Path(b) / "z").write_bytes(b"y")
+        assert data.folder_sha256(a) != data.folder_sha256(b)
+
+
+def test_a_corrupt_byte_in_a_copy_of_the_real_elpv_images_is_caught(tmp_path):
+    real = data.manifest()["elpv_images"]
+    shutil.copytree(data.data_path("elpv_images"), tmp_path / "images")
+    target = tmp_path / "images" / "cell1312.png"
+    raw = bytearray(target.read_bytes())
+    raw[len(raw) // 2] ^= 1
+    target.write_bytes(bytes(raw))
+    (tmp_path / "data").mkdir()
+    entry = dict(real, path="images")
+    del entry["package"]
+    (tmp_path / "data" / "manifest.json").write_text(json.dumps({"files": {"elpv": entry}}))
+    with pytest.raises(data.DataFileError, match=r"folder for 'elpv' is corrupt"):
+        data.data_path("elpv", tmp_path / "data" / "manifest.json", tmp_path)
+
+
+def test_elpv_is_a_fixed_stratified_split_of_grey_cells_in_unit_range():
+    import time
+
+    start = time.perf_counter()
+    cells = data.load_elpv(size=32)
+    assert time.perf_counter() - start < 20
+    assert cells.x_train.shape[1:] == (32, 32) and cells.x_train.dtype == np.float32
+    assert 0.0 <= cells.x_train.min() and cells.x_train.max() <= 1.0
+    assert len(cells.y_train) + len(cells.y_val) + len(cells.y_test) == 2624
+    defective = np.concatenate([cells.y_train, cells.y_val, cells.y_test]).sum()
+    assert defective == 715 + 106                  # probability 1 and 2/3
+    assert abs(cells.y_test.mean() - cells.y_train.mean()) < 0.01
+    again = data.load_elpv(size=32, limit=300)
+    assert len(again.y_train) + len(again.y_val) + len(again.y_test) == 300
+    np.testing.assert_array_equal(again.y_test, data.load_elpv(size=32, limit=300).y_test)
+    assert data.ELPV_CLASSES == ("functional", "defective")
