@@ -19,8 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 COLAB_REQUIREMENTS = "requirements-colab.txt"
 DATA_REQUIREMENTS = "requirements-data.txt"
 # Never installed on a hosted runtime: the runtime's own builds of these must stay.
-RUNTIME_OWNS = ("tensorflow", "tensorflow-cpu", "keras", "jupyter", "jupyterlab", "notebook",
-                "ipykernel", "ipywidgets", "numpy", "pandas", "matplotlib")
+# Colab and Kaggle ship JAX too, built for their GPUs and TPUs.
+RUNTIME_OWNS = ("tensorflow", "tensorflow-cpu", "keras", "jax", "jaxlib", "jupyter",
+                "jupyterlab", "notebook", "ipykernel", "ipywidgets", "numpy", "pandas",
+                "matplotlib")
 
 
 def runtime(env=None, modules=None):
