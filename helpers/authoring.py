@@ -42,7 +42,6 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "nam
 
 
 HOSTED_TAG = "hosted-setup"
-HOSTED_PENDING = False
 COLAB = "https://colab.research.google.com/github/{path}/blob/{branch}/lessons/{name}"
 
 
@@ -367,7 +366,7 @@ def build(solutions=ROOT / "solutions", lessons=ROOT / "lessons", only=()):
         if names and src.name not in names:
             continue
         where = src.relative_to(src.parent.parent)
-        nb = nbformat.read(src, as_version=4)  # HOSTED-PENDING
+        nb = with_hosted_cell(nbformat.read(src, as_version=4))
         broken = lint(nb, where)
         if broken:
             raise AuthoringError("\n".join(broken))
@@ -398,7 +397,7 @@ def problems(solutions=ROOT / "solutions", lessons=ROOT / "lessons"):
         nb = nbformat.reads(original, as_version=4)
         found += lint(nb, where)
         hosted = [c for c in nb.cells if HOSTED_TAG in c.metadata.get("tags", [])]
-        if HOSTED_PENDING and (len(hosted) != 1 or hosted[0].source != hosted_cell_source(
+        if (len(hosted) != 1 or hosted[0].source != hosted_cell_source(
                 solutions.parent) or nb.cells.index(hosted[0]) != 1):
             found.append(f"{src}: the Colab/Kaggle set-up cell (tagged '{HOSTED_TAG}', right "
                          "after the title) is missing or out of date; run "

@@ -202,7 +202,8 @@ def test_build_refuses_a_notebook_that_breaks_a_rule_naming_the_cell(tmp_path, c
     nbformat.write(nb, solutions / "99-test.ipynb")
     assert authoring.main(["build", "--solutions", str(solutions),
                            "--lessons", str(tmp_path / "lessons")]) == 1
-    assert "99-test.ipynb, cell 13" in capsys.readouterr().err
+    # cell 14: the builder put its Colab/Kaggle set-up cell after the title first
+    assert "99-test.ipynb, cell 14" in capsys.readouterr().err
     assert not (tmp_path / "lessons" / "99-test.ipynb").exists()
 
 
@@ -244,3 +245,30 @@ def test_build_refuses_a_broken_notebook_with_exit_code_1(tmp_path, capsys):
     assert authoring.main(["build", "--solutions", str(solutions),
                            "--lessons", str(tmp_path / "lessons")]) == 1
     assert "99-bad.ipynb, cell 0" in capsys.readouterr().err
+
+
+def test_the_hosted_set_up_cell_is_put_after_the_title_and_kept_current():
+    nb = authoring.with_hosted_cell(sample())
+    assert authoring.HOSTED_TAG in nb.cells[1].metadata["tags"]
+    assert nb.cells[1].source == authoring.hosted_cell_source()
+    assert nb.cells[2].source == "import helpers"           # the lesson's own set-up follows
+    nb.cells[1].source = "# an old version"
+    again = authoring.with_hosted_cell(nb)
+    assert len(again.cells) == 5 and again.cells[1].source == authoring.hosted_cell_source()
+
+
+def test_the_hosted_cell_fetches_from_the_one_address_and_does_nothing_elsewhere():
+    repository, _ = authoring.course_address()
+    source = authoring.hosted_cell_source()
+    assert f'"{repository}"' in source and "hosted.install()" in source
+    namespace = {}
+    body = source.replace("!git clone", "raise SystemExit  # git clone")
+    exec(compile(body, "hosted", "exec"), namespace)        # not Colab, not Kaggle: no-op
+    assert "hosted" not in namespace
+
+
+def test_readme_colab_links_follow_the_address_and_are_idempotent():
+    text = "| 02 | [The perceptron](lessons/02-perceptron.ipynb) | ... |"
+    linked = authoring.readme_with_colab_links(text)
+    assert f"· [Colab]({authoring.colab_link('02-perceptron.ipynb')})" in linked
+    assert authoring.readme_with_colab_links(linked) == linked

@@ -77,7 +77,8 @@ def _setup_namespace(number, before):
     """What a kernel has after the lesson's set-up cell and every import of the cells before
     cell `before` (the narrative's computations are left out: an exercise stands alone)."""
     cells, _ = _notebook(number)
-    code = [c for c in cells[:before] if c["cell_type"] == "code"]
+    code = [c for c in cells[:before] if c["cell_type"] == "code"
+            and "hosted-setup" not in _tags(c)]          # Colab/Kaggle only, IPython syntax
     namespace = {"__name__": "__main__"}
     exec(compile(_source(code[0]), f"<{number}-setup>", "exec"), namespace)
     for cell in code[1:]:

@@ -85,3 +85,93 @@ def test_a_failed_install_says_what_pip_said_and_what_to_check(tmp_path):
     with pytest.raises(RuntimeError, match="No matching distribution.*\n.*Internet on"):
         hosted.install(root, python=python)
     assert not (root / ".hosted-installed").exists()
+
+
+# A simulated hosted runtime ------------------------------------------------------------------
+
+# What Colab and Kaggle ship and the course must not replace: TensorFlow (the full wheel, as
+# there), the scientific stack and Jupyter's kernel side.
+RUNTIME = ["tensorflow==2.21.0", "pandas==3.1.1", "matplotlib==3.11.2", "ipykernel==7.4.0",
+           "ipywidgets==8.1.9", "nbclient==0.11.0", "nbformat==5.11.1"]
+KEPT = ("tensorflow", "keras", "numpy", "pandas", "matplotlib", "ipykernel", "ipywidgets",
+        "jupyter-client", "nbformat", "nbclient")
+LESSON = "02-perceptron.ipynb"
+RUN_LESSON = """
+import json, sys
+import nbformat
+from nbclient import NotebookClient
+nb = nbformat.read(sys.argv[1], as_version=4)
+NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
+               resources={"metadata": {"path": sys.argv[2]}}).execute()
+nbformat.write(nb, sys.argv[1])
+"""
+
+
+def _installer():
+    """The uv that course.py put into .tools/ (CI always has it), else pip."""
+    found = sorted(ROOT.glob(".tools/uv-*/bin/uv"))
+    return str(found[-1]) if found else None
+
+
+def _packages(python):
+    import json
+    import subprocess
+
+    out = subprocess.run([python, "-m", "pip", "list", "--format=json",
+                          "--disable-pip-version-check"], capture_output=True, text=True,
+                         check=True).stdout
+    return {p["name"].lower().replace("_", "-"): p["version"] for p in json.loads(out)}
+
+
+@pytest.mark.slow
+def test_a_lesson_on_a_hosted_runtime_keeps_its_tensorflow_and_jupyter(tmp_path):
+    """A fresh environment with the full `tensorflow` wheel and Jupyter's kernel stands in for
+    Colab; the lesson's own set-up cell (DL_COURSE_HOSTED pretends, DL_COURSE_REPOSITORY points
+    at this repository instead of GitHub) fetches the course and installs requirements-colab.txt.
+    TensorFlow, Keras, NumPy and Jupyter's packages must come out unchanged, tensorflow-cpu
+    must not appear, and the lesson must run on `import helpers`."""
+    import os
+    import subprocess
+
+    import nbformat
+
+    runtime = tmp_path / "runtime"
+    python = str(runtime / "bin" / "python")
+    uv = _installer()
+    if uv:
+        subprocess.run([uv, "venv", "-q", "--seed", "--python", sys.executable, str(runtime)],
+                       check=True)
+        install = [uv, "pip", "install", "-q", "--python", python]
+    else:
+        subprocess.run([sys.executable, "-m", "venv", str(runtime)], check=True)
+        install = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    subprocess.run([*install, *RUNTIME], check=True, timeout=900)
+    before = _packages(python)
+    assert "tensorflow-cpu" not in before and before["tensorflow"] == "2.21.0"
+
+    work = tmp_path / "content"                   # Colab's /content
+    work.mkdir()
+    lesson = work / LESSON
+    lesson.write_text((ROOT / "lessons" / LESSON).read_text())
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    env.update(DL_COURSE_HOSTED="colab", DL_COURSE_REPOSITORY=str(ROOT),
+               PATH=f"{runtime / 'bin'}{os.pathsep}{env['PATH']}")
+    subprocess.run([python, "-c", RUN_LESSON, str(lesson), str(work)], env=env, check=True,
+                   timeout=900)
+
+    after = _packages(python)
+    assert "tensorflow-cpu" not in after
+    assert {k: after.get(k) for k in KEPT} == {k: before.get(k) for k in KEPT}
+    for name in ("keras-tuner", "scikit-learn", "gymnasium", "mlxtend", "dl-course-helpers"):
+        assert name in after, f"{name} was not installed on the hosted runtime"
+
+    ran = nbformat.read(lesson, as_version=4)
+    code = [c for c in ran.cells if c.cell_type == "code"]
+    assert "Installed the course's packages" in "".join(
+        o.get("text", "") for o in code[0].outputs)
+    assert "Keras 3.15" in "".join(o.get("text", "") for o in code[1].outputs)
+    for cell in code:
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        if errors and "raises-exception" not in cell.metadata.get("tags", []):
+            pytest.fail(f"a lesson cell failed on the hosted runtime: {errors[0].ename}: "
+                        f"{errors[0].evalue}\n{cell.source[:200]}")
