@@ -558,6 +558,14 @@ def expect_equal(actual, expected, what, given=None):
                      f"{expected[i].item()}, yours gave {actual[i].item()}.")
 
 
+def same_values(a, b, rtol=1e-5, atol=1e-6):
+    """True when `a` and `b` have one shape, are finite and agree within rtol/atol: the
+    `same` that `one_mistake` and `diagnose` take, for arrays and numbers."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and bool(np.all(np.isfinite(a)) and np.all(np.isfinite(b))) \
+        and bool(np.allclose(a, b, rtol=rtol, atol=atol))
+
+
 def one_mistake(actual, mistakes, same):
     """The message of the one known mistake whose result `actual` is, or None.
 
