@@ -98,7 +98,7 @@ PIP_CAUSES = [
      "packages for Python 3.10 to 3.13 on Linux x86-64 and aarch64, macOS arm64 and Windows "
      "x86-64; use one of those"),
     (("No space left on device",),
-     "the disk is full; free some space (the environment needs about 2.6 GB) and run again"),
+     "the disk is full; free some space (the environment needs about 3 GB) and run again"),
     (("Temporary failure in name resolution", "Name or service not known", "NewConnectionError",
       "Network is unreachable", "Failed to establish a new connection", "ConnectTimeoutError",
       "Read timed out", "nodename nor servname", "getaddrinfo failed"),
