@@ -392,6 +392,18 @@ def expect_untrained(name, before, limit, measured, lower_is_better=False):
                      "earlier.")
 
 
+def as_learning_rate(value):
+    """A learner's learning rate as a float, or a Reject: not a number, or not in (0, 1)."""
+    try:
+        rate = float(value)
+    except (TypeError, ValueError):
+        raise Reject(f"the learning rate should be a number; got {short(value, 40)}.") \
+            from None
+    if not 0 < rate < 1:
+        raise Reject(f"the learning rate should be between 0 and 1; got {rate:g}.")
+    return rate
+
+
 def ready_to_train(model, name, max_params, why=""):
     """Reject a learner's model the checker cannot train as it is: not compiled, or over
     `max_params` parameters (`why` says what the limit is for)."""

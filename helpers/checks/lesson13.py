@@ -26,6 +26,7 @@ import numpy as np
 from helpers.checks import (
     OUTCOME_SEED,
     Reject,
+    as_learning_rate,
     as_number,
     call,
     diagnose,
@@ -322,13 +323,7 @@ def _expect_models(generator, discriminator, learning_rate, keras):
                          f"network to {MAX_PARAMS:,} at most.")
     if generator is discriminator:
         raise Reject("the generator and the discriminator are the same model.")
-    try:
-        rate = float(learning_rate)
-    except (TypeError, ValueError):
-        raise Reject(f"the learning rate should be a number; got {short(learning_rate, 40)}.") \
-            from None
-    if not 0 < rate < 1:
-        raise Reject(f"the learning rate should be between 0 and 1; got {rate:g}.")
+    rate = as_learning_rate(learning_rate)
     return rate
 
 

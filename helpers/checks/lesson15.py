@@ -22,6 +22,7 @@ from helpers.checks import (
     OUTCOME_SEED,
     Reject,
     as_array,
+    as_learning_rate,
     call,
     exercise,
     expect_close,
@@ -406,13 +407,7 @@ def _expect_agent(model, learning_rate, keras):
     if model.count_params() > MAX_PARAMS:
         raise Reject(f"the model has {model.count_params():,} parameters; keep it to "
                      f"{MAX_PARAMS:,} at most.")
-    try:
-        rate = float(learning_rate)
-    except (TypeError, ValueError):
-        raise Reject(f"the learning rate should be a number; got {short(learning_rate, 40)}.") \
-            from None
-    if not 0 < rate < 1:
-        raise Reject(f"the learning rate should be between 0 and 1; got {rate:g}.")
+    rate = as_learning_rate(learning_rate)
     probe = np.zeros((3, 4), "float32")
     try:
         out = model(probe)
