@@ -11,10 +11,12 @@
 The first run creates a virtual environment in .venv and installs requirements.txt into it
 with uv (pinned, put into .tools/ first; pip where uv cannot be had, or with
 COURSE_INSTALLER=pip); `test` and `instructor` add requirements-dev.txt (nbgrader, Playwright)
-and `test` installs Debian's Chromium for the browser test where it can. Later runs reuse
-.venv and reinstall only when those files change. Needs nothing but Python 3.10 to 3.13
-(TensorFlow 2.21 has no wheels for other versions); started by another Python, it looks for
-one of those on PATH and runs itself with it.
+and `test` finds a Chromium or Google Chrome for the browser test (COURSE_BROWSER names one),
+installing the distribution's Chromium with apt-get where none is found and it can (as root or
+with password-less sudo). `test` writes a JUnit report and the browser's screenshots to
+test-artifacts/. Later runs reuse .venv and reinstall only when those files change. Needs
+nothing but Python 3.10 to 3.13 (TensorFlow 2.21 has no wheels for other versions); started by
+another Python, it looks for one of those on PATH and runs itself with it.
 """
 
 import hashlib
@@ -32,7 +34,6 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 REQUIREMENTS = {"learner": "requirements.txt", "dev": "requirements-dev.txt"}
 DATA_REQUIREMENTS = "requirements-data.txt"    # data-only packages, installed with --no-deps
-CHROMIUM = Path("/usr/bin/chromium")
 GPU_MARKER = VENV / "course-gpu"              # present: install TensorFlow's CUDA build
 TOOLS = ROOT / ".tools"                       # the installer, uv, pinned (never committed)
 UV_VERSION = "0.13.9"
@@ -129,12 +130,17 @@ def pip_failure(output, name, python=None, platform=None):
             "cause this command recognises)")
 
 
+def requirement_files(kind):
+    """The files that decide what a set of requirements installs (CI keys its caches on the
+    dev set)."""
+    return ["pyproject.toml", "requirements.txt", DATA_REQUIREMENTS] + \
+        (["requirements-dev.txt"] * (kind == "dev"))
+
+
 def requirements_digest(kind):
     """sha256 over the files that decide what a set of requirements installs."""
     digest = hashlib.sha256(kind.encode())
-    names = ["pyproject.toml", "requirements.txt", DATA_REQUIREMENTS] + \
-        (["requirements-dev.txt"] * (kind == "dev"))
-    for name in names:
+    for name in requirement_files(kind):
         digest.update((ROOT / name).read_bytes())
     digest.update(b"gpu" * GPU_MARKER.exists())
     return digest.hexdigest()
@@ -233,21 +239,106 @@ def tee(args):
     return process.returncode, "".join(lines)
 
 
-def ensure_browser():
-    """Install Debian's Chromium for the browser test where this machine allows it."""
-    if CHROMIUM.exists() or not sys.platform.startswith("linux"):
-        return
-    apt = shutil.which("apt-get")
-    if not apt or os.geteuid() != 0:
-        say("Chromium is not installed and cannot be installed here (needs apt-get as root): "
-            "the browser test will say so. Install it with `sudo apt-get install chromium`.")
-        return
-    say("installing Chromium (Debian package) for the browser test ...")
+# The browser test drives a Chromium-family browser that is already on the machine; it never
+# downloads one. COURSE_BROWSER (a command or a path) names it; otherwise the first of these
+# that runs is used: Debian's chromium, Ubuntu's chromium-browser, Google Chrome (GitHub's
+# Ubuntu runners have both), then the usual app locations on macOS and Windows.
+BROWSER_SETTING = "COURSE_BROWSER"
+BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable",
+                 "chrome")
+BROWSER_APPS = ("/Applications/Chromium.app/Contents/MacOS/Chromium",
+                "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+                r"C:\Program Files\Google\Chrome\Application\chrome.exe",
+                r"C:\Program Files (x86)\Google\Chrome\Application\chrome.exe")
+# Debian calls the package chromium; Ubuntu chromium-browser (a wrapper around a snap, which
+# only works where snapd runs: not in a container; the lookup afterwards tells).
+BROWSER_PACKAGES = ("chromium", "chromium-browser")
+ARTIFACTS = ROOT / "test-artifacts"           # what CI uploads: JUnit report, screenshots
+JUNIT = ARTIFACTS / "junit.xml"
+
+
+def browser_version(exe):
+    """What `exe --version` prints if it is a Chromium or Chrome that runs, else None (a
+    missing file, a wrapper for a snap that is not installed, another program)."""
+    try:
+        done = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=60,
+                              errors="replace")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    named = [line.strip() for line in (done.stdout + done.stderr).splitlines()
+             if "Chromium" in line or "Chrome" in line]
+    return named[0] if done.returncode == 0 and named else None
+
+
+def find_browser(path=None, environ=None, apps=BROWSER_APPS):
+    """(the browser the browser test drives, its version) or (None, why there is none).
+
+    `path` and `environ` default to this process's PATH and environment."""
+    environ = os.environ if environ is None else environ
+    wanted = environ.get(BROWSER_SETTING, "").strip()
+    if wanted:
+        exe = shutil.which(wanted, path=path) or (wanted if Path(wanted).is_file() else None)
+        version = exe and browser_version(exe)
+        if version:
+            return exe, version
+        return None, (f"{BROWSER_SETTING}={wanted} " + (
+            "is not a file or a command on PATH" if exe is None else
+            "does not run as Chromium or Chrome (`--version` printed neither)") +
+            ": point it at a Chromium or Google Chrome, or unset it to let the test look for one")
+    candidates = [shutil.which(name, path=path) for name in BROWSER_NAMES] + \
+        [app for app in apps if Path(app).is_file()]
+    tried = list(dict.fromkeys(exe for exe in candidates if exe))
+    for exe in tried:
+        version = browser_version(exe)
+        if version:
+            return exe, version
+    found = f" ({', '.join(tried)} did not run)" if tried else ""
+    return None, (f"no Chromium or Google Chrome found{found}: looked for "
+                  f"{', '.join(BROWSER_NAMES)} on PATH and the usual app locations. Install "
+                  "one (Debian: `sudo apt-get install chromium`), or set "
+                  f"{BROWSER_SETTING} to its path")
+
+
+def ensure_browser(path=None, euid=None):
+    """Find the browser for the browser test; where there is none, install the distribution's
+    Chromium with apt-get, as root or through password-less sudo, where that works."""
+    exe, found = find_browser(path)
+    if exe:
+        say(f"browser for the browser test: {exe} ({found})")
+        return exe
+    apt = shutil.which("apt-get", path=path)
+    euid = euid if euid is not None else (os.geteuid() if hasattr(os, "geteuid") else -1)
+    sudo = shutil.which("sudo", path=path)
+    if not (sys.platform.startswith("linux") and apt) or os.environ.get(BROWSER_SETTING):
+        say(f"{found}; the browser test will say so.")
+        return None
+    if euid == 0:
+        prefix = []
+    elif sudo and subprocess.run([sudo, "-n", "true"], capture_output=True).returncode == 0:
+        prefix = [sudo, "-n", "env", "DEBIAN_FRONTEND=noninteractive"]
+    else:
+        say(f"{found}. Installing Chromium needs root or password-less sudo, which this "
+            "account lacks; the browser test will say so.")
+        return None
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for args in ([apt, "update", "-qq"], [apt, "install", "-y", "-qq", "chromium"]):
-        if subprocess.run(args, env=env).returncode != 0:
-            say("apt-get could not install Chromium; the browser test will say so.")
-            return
+    if path is not None:
+        env["PATH"] = path
+    say(f"{found}; installing the distribution's Chromium with apt-get ...")
+    subprocess.run([*prefix, apt, "update", "-qq"], env=env)
+    apt_cache = shutil.which("apt-cache", path=path)
+    known = [name for name in BROWSER_PACKAGES if apt_cache and subprocess.run(
+        [apt_cache, "show", "--no-all-versions", name], capture_output=True,
+        env=env).returncode == 0]
+    if not known:
+        say(f"apt-get has none of {', '.join(BROWSER_PACKAGES)}; the browser test will say so.")
+        return None
+    if subprocess.run([*prefix, apt, "install", "-y", "-qq", known[0]], env=env).returncode:
+        say(f"apt-get could not install {known[0]}; the browser test will say so.")
+        return None
+    exe, found = find_browser(path)
+    say(f"browser for the browser test: {exe} ({found})" if exe else
+        f"{known[0]} is installed but {found}; the browser test will say so.")
+    return exe
 
 
 def write_lab_overrides():
@@ -283,8 +374,9 @@ def test(extra):
     ensure_environment("dev")
     ensure_browser()
     # Two workers; --dist loadfile keeps each notebook's cells together on one worker.
+    # A JUnit report beside the browser's screenshots, for CI to keep (a later --junitxml wins).
     return run([str(PYTHON), "-m", "pytest", "-n", "2", "--dist", "loadfile", "--nbval-lax",
-                *extra])
+                f"--junitxml={JUNIT.relative_to(ROOT)}", *extra])
 
 
 def gpu(extra):

@@ -1,9 +1,10 @@
 """A learner's view, in a real browser: JupyterLab, Run All on lesson 02, what shows up.
 
 Starts JupyterLab from this environment on 127.0.0.1 (free port, a token, no browser of its
-own), drives Debian's Chromium with Playwright, and saves screenshots to
-test-artifacts/browser/. Without Chromium the test fails in CI and is skipped, loudly,
-elsewhere; it never downloads a browser.
+own), drives the Chromium or Google Chrome that `course.find_browser` finds (COURSE_BROWSER
+names one) with Playwright, and saves screenshots to test-artifacts/browser/: each step's, and
+the page as it stood when a step failed, with JupyterLab's log beside it. Without a browser the
+test fails in CI and is skipped, loudly, elsewhere; it never downloads one.
 """
 
 import json
@@ -18,23 +19,17 @@ from pathlib import Path
 
 import pytest
 
+import course
+
 ROOT = Path(__file__).resolve().parent.parent
 LESSON = "02-perceptron.ipynb"
-ARTIFACTS = ROOT / "test-artifacts" / "browser"
+ARTIFACTS = course.ARTIFACTS / "browser"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--disable-dev-shm-usage"]
 # JupyterLab asks the internet for news and updates; the course works offline.
 LAB_SETTINGS = {"@jupyterlab/apputils-extension/notification.jupyterlab-settings":
                 {"fetchNews": "false", "checkForUpdates": False}}
-
-
-def chromium_path():
-    for candidate in (os.environ.get("COURSE_CHROMIUM"), "/usr/bin/chromium",
-                      shutil.which("chromium"), shutil.which("chromium-browser")):
-        if candidate and Path(candidate).exists():
-            return candidate
-    return None
 
 
 def server_info(runtime_dir, server):
@@ -63,6 +58,21 @@ def wait_for(condition, timeout, what, interval=0.5):
 
 
 @pytest.fixture
+def browser_path():
+    """The browser's path; without one, a failure in CI and a skip elsewhere, both saying why,
+    before any server starts."""
+    exe, found = course.find_browser()
+    if exe is None:
+        message = (f"The real-browser test cannot run: {found}. `python3 course.py test` "
+                   "installs the distribution's Chromium where it runs as root or with "
+                   "password-less sudo.")
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return exe
+
+
+@pytest.fixture
 def jupyterlab(tmp_path):
     """A JupyterLab server over a copy of the lesson; always stopped afterwards."""
     root = tmp_path / "course"
@@ -74,7 +84,7 @@ def jupyterlab(tmp_path):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
     token, runtime = secrets.token_hex(16), tmp_path / "runtime"
-    log = open(tmp_path / "jupyterlab.log", "w")
+    log = open(tmp_path / "jupyterlab.log", "w")  # copied to ARTIFACTS when the test fails
     # Port 0: the server asks the OS for a free port itself and records it in its runtime
     # file, so no port is picked here, let go, and raced for.
     server = subprocess.Popen(
@@ -90,7 +100,7 @@ def jupyterlab(tmp_path):
         info = wait_for(lambda: server_info(runtime, server), 60, "JupyterLab's runtime file")
         base = f"http://127.0.0.1:{info['port']}"
         wait_for(lambda: api(f"{base}/api/status", token), 60, "JupyterLab to start")
-        yield base, token
+        yield base, token, tmp_path / "jupyterlab.log"
     finally:
         server.terminate()
         try:
@@ -107,21 +117,15 @@ def kernel_state(base, token):
 
 
 @pytest.mark.slow
-def test_a_learner_runs_lesson_02_in_jupyterlab(jupyterlab):
-    chromium = chromium_path()
-    if chromium is None:
-        message = ("Chromium is not installed, so the real-browser test cannot run. On Debian/"
-                   "Ubuntu: `sudo apt-get install chromium` (python3 course.py test does this "
-                   "when run as root).")
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+def test_a_learner_runs_lesson_02_in_jupyterlab(browser_path, jupyterlab):
     from playwright.sync_api import expect, sync_playwright
 
-    base, token = jupyterlab
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    base, token, server_log = jupyterlab
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)    # no screenshot left from an earlier run
+    ARTIFACTS.mkdir(parents=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        browser = p.chromium.launch(executable_path=browser_path, args=CHROMIUM_FLAGS)
+        page = None
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"{base}/lab/tree/lessons/{LESSON}?token={token}")
@@ -174,5 +178,14 @@ def test_a_learner_runs_lesson_02_in_jupyterlab(jupyterlab):
                      "the explorer's figure to change after moving its slider")
             assert readout.inner_text().strip().startswith(new_value)
             explorer.screenshot(path=ARTIFACTS / "4-explorer-moved.png")
+        except BaseException:
+            # What an instructor opens first when CI goes red: the page as it stood.
+            shutil.copy(server_log, ARTIFACTS / "jupyterlab.log")
+            try:
+                if page is not None:
+                    page.screenshot(path=ARTIFACTS / "failed.png", full_page=True)
+            except Exception as error:              # a crashed page: keep the real failure
+                (ARTIFACTS / "failed.txt").write_text(f"no screenshot: {error}\n")
+            raise
         finally:
             browser.close()
