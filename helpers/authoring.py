@@ -230,7 +230,7 @@ def lint(nb, path):
         lines = nb.cells[code[0]].source.splitlines()
         helpers_at = next((k for k, line in enumerate(lines)
                            if re.match(r"\s*import helpers\b", line)), None)
-        if "helpers.setup()" not in nb.cells[code[0]].source or helpers_at is None:
+        if "helpers.setup(" not in nb.cells[code[0]].source or helpers_at is None:
             problem(code[0], "the first code cell must `import helpers` and call "
                              "helpers.setup().")
         elif any(TF_IMPORT.match(line) for line in lines[:helpers_at]):

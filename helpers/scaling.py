@@ -4,8 +4,8 @@ mid-run. Every process is waited for with a timeout and killed if it outlives it
 cell never leaves a process behind.
 
 The scripts themselves are written in the lesson, where the learner reads them; this module
-only starts, watches and stops them. Two small helpers for the lesson's measurements sit here
-too: `allow_fast_ops()` (undo the determinism `helpers.setup()` asks for) and `cpu_flags()`.
+only starts, watches and stops them. One small helper for the lesson's measurements sits here
+too: `cpu_flags()`.
 """
 
 import json
@@ -167,16 +167,6 @@ def kill_when(process, ready, timeout=60, signal_number=signal.SIGKILL):
         return process.returncode
     finally:
         stop(process)
-
-
-def allow_fast_ops():
-    """Turn off TensorFlow's op determinism, which `helpers.setup()` turns on so that every
-    lesson repeats its figures exactly. Deterministic ops are sometimes slower, and Keras
-    quietly declines `jit_compile=True` while they are on (it warns "Model doesn't support
-    `jit_compile=True`"), so a lesson that measures speed turns them off (lesson 16)."""
-    from tensorflow.python.framework import config  # TensorFlow has no public switch back
-
-    config.disable_op_determinism()
 
 
 def cpu_flags():

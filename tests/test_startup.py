@@ -41,6 +41,36 @@ def test_setup_prints_one_line_and_no_tensorflow_noise(run_python):
     assert len(lines) == 1 and "backend tensorflow" in lines[0] and "seed 42" in lines[0]
 
 
+JIT_AFTER_FIT = """
+import numpy as np
+import keras
+model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+model.compile("sgd", "mse", jit_compile=True)
+model.fit(np.zeros((8, 4), "float32"), np.zeros((8, 1), "float32"), epochs=1, verbose=0)
+print("jit_compile", model.jit_compile)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("call, compiles", [("helpers.setup(verbose=False)", False),
+                                            ("helpers.setup(deterministic=False)", True)])
+def test_fast_ops_let_keras_compile_with_xla_and_deterministic_ones_do_not(
+        run_python, call, compiles):
+    result = run_python(f"import helpers; {call}\n{JIT_AFTER_FIT}")
+    assert result.returncode == 0, result.stderr
+    assert f"jit_compile {compiles}" in result.stdout
+    assert ("fast (non-deterministic) ops" in result.stdout) == compiles
+    assert ("Model doesn't support `jit_compile=True`" in result.stderr) != compiles
+
+
+@pytest.mark.slow
+def test_asking_for_fast_ops_after_deterministic_ones_says_to_restart(run_python):
+    result = run_python("import helpers; helpers.setup(verbose=False)\n"
+                        f"helpers.setup(deterministic=False)\n{JIT_AFTER_FIT}")
+    assert result.returncode == 0, result.stderr
+    assert "restart the kernel" in result.stdout and "jit_compile False" in result.stdout
+
+
 @pytest.mark.slow
 def test_real_warnings_still_reach_the_learner(run_python):
     code = ("import helpers, warnings; helpers.setup(verbose=False)\n"
