@@ -197,7 +197,13 @@ def _standardize_cases(rng):
     cases.append(_columns(fixed, 30, [1e4, 1e-2, 1.0, 3e3]))       # huge and tiny columns
     for _ in range(5):
         rows, cols = int(rng.integers(2, 120)), int(rng.integers(1, 9))
-        cases.append(_columns(rng, rows, 10 ** rng.uniform(-2, 4, cols)))
+        scales = 10 ** rng.uniform(-2, 4, cols)
+        x = _columns(rng, rows, scales)
+        # No column drawn nearly constant (two rows a hair apart): there a right answer's
+        # guard against a zero spread, `std + 1e-8`, would be a visible share of the spread.
+        while (x.astype(float).std(axis=0) < 0.1 * scales).any():
+            x = _columns(rng, rows, scales)
+        cases.append(x)
     return cases
 
 
