@@ -416,6 +416,16 @@ def ready_to_train(model, name, max_params, why=""):
                      f"{max_params:,} at most{why}.")
 
 
+def digit_accuracy(model, x, y, batch_size=500):
+    """Accuracy of a 10-class model's predictions on (x, y), taking the largest of its 10
+    outputs; a model that does not give 10 outputs per image is rejected."""
+    scores = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
+    if scores.ndim != 2 or scores.shape[1] != 10:
+        raise Reject(f"the model should give 10 scores per image; it gave an array of shape "
+                     f"{scores.shape} for {len(x)} images.")
+    return float(np.mean(np.argmax(scores, axis=1) == y))
+
+
 def call(fn, *args, name=None, **kwargs):
     """Call the learner's `fn` and return what it returns.
 

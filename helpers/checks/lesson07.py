@@ -26,6 +26,7 @@ from helpers.checks import (
     as_array,
     call,
     diagnose,
+    digit_accuracy,
     exercise,
     expect_close,
     expect_finite,
@@ -279,13 +280,6 @@ def _digits():
     return x[..., None].astype("float32"), y, xv[..., None].astype("float32"), yv
 
 
-def _accuracy(model, x, y):
-    scores = np.asarray(model.predict(x, batch_size=500, verbose=0))
-    if scores.ndim != 2 or scores.shape[1] != 10:
-        raise Reject(f"the model should give 10 scores per image; it gave an array of shape "
-                     f"{scores.shape} for {len(x)} images.")
-    return float(np.mean(np.argmax(scores, axis=1) == y))
-
 
 def _expect_ready(model, keras):
     shape = tuple(model.input_shape) if not isinstance(model.input_shape, list) else None
@@ -307,14 +301,14 @@ def digits_cnn(answer):
     model = outcome_model(answer, "build_model")
     _expect_ready(model, keras)
     x, y, xv, yv = _digits()
-    before = _accuracy(model, xv, yv)
+    before = digit_accuracy(model, xv, yv)
     expect_untrained("build_model", before, UNTRAINED,
                      "the model is already right on {:.1%} of the validation digits")
     curve = []
 
     class Measure(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
-            curve.append(_accuracy(model, xv, yv))
+            curve.append(digit_accuracy(model, xv, yv))
 
     try:
         history = model.fit(x, y, epochs=EPOCHS, batch_size=BATCH_SIZE, shuffle=True, verbose=0,

@@ -30,6 +30,7 @@ from helpers.checks import (
     as_number,
     call,
     diagnose,
+    digit_accuracy,
     exercise,
     expect_untrained,
     need_callable,
@@ -293,13 +294,6 @@ def make_pipeline(answer, rng):
 BATCH, EPOCHS, TARGET, MAX_PARAMS, UNTRAINED = 512, 3, 0.88, 150_000, 0.3
 
 
-def _accuracy(model, x, y):
-    scores = np.asarray(model.predict(x, batch_size=1000, verbose=0))
-    if scores.ndim != 2 or scores.shape[1] != 10:
-        raise Reject(f"the model should give 10 logits per image; it gave an array of shape "
-                     f"{scores.shape} for {len(x)} images.")
-    return float(np.mean(np.argmax(scores, axis=1) == y))
-
 
 def _expect_ready(model):
     shape = tuple(model.input_shape) if not isinstance(model.input_shape, list) else None
@@ -326,7 +320,7 @@ def large_batch(answer):
     model = outcome_model(answer, "build_model")
     _expect_ready(model)
     mnist = data.load_mnist()
-    before = _accuracy(model, mnist.x_val, mnist.y_val)
+    before = digit_accuracy(model, mnist.x_val, mnist.y_val, batch_size=1000)
     expect_untrained("build_model", before, UNTRAINED,
                      "the model is already right on {:.1%} of the validation digits")
     keras.utils.set_random_seed(OUTCOME_SEED)
@@ -337,7 +331,7 @@ def large_batch(answer):
         raise Reject(f"training the model raised {type(error).__name__}: "
                      f"{short(str(error), 200)}. Check the loss against the labels (whole "
                      "numbers 0 to 9) and the model's output (10 logits).") from None
-    accuracy = _accuracy(model, mnist.x_val, mnist.y_val)
+    accuracy = digit_accuracy(model, mnist.x_val, mnist.y_val, batch_size=1000)
     if accuracy < TARGET:
         losses = [float(v) for v in history.history.get("loss", [])]
         rate = _learning_rate(model)
