@@ -3,9 +3,20 @@
 import functools
 
 import numpy as np
+import pytest
+
+from helpers.checks import ExerciseFailed
 
 # What the kit appends to a failure found on a case drawn at random.
 SEED_NOTE = r"Cases drawn at random with seed \d+"
+
+
+def rejects(checker, *answers, match):
+    """Run `checker` on answers it must reject; the failure's message must match `match` (a
+    regular expression) and is returned."""
+    with pytest.raises(ExerciseFailed, match=match) as info:
+        checker(*answers)
+    return str(info.value)
 
 
 def raises_value_error(*args):

@@ -3,18 +3,13 @@ with a specific message, odd answers get a verdict rather than a crash."""
 
 import numpy as np
 import pytest
-from answers import lookup_table, raises_value_error, stub_for
+from answers import lookup_table, raises_value_error, rejects, stub_for
 
 from helpers.checks import ExerciseFailed
 from helpers.checks import lesson04 as check
 from helpers.startup import import_keras
 
 keras = import_keras()
-
-
-def rejects(checker, answer, match):
-    with pytest.raises(ExerciseFailed, match=match):
-        checker(answer)
 
 
 # Exercise 4.1: build_mlp(input_shape, hidden, n_classes) -------------------------------------
@@ -195,12 +190,12 @@ def fixed_specs_only(input_shape, hidden, n_classes):   # a table of the fixed c
     (no_bias, "has no bias"),
 ])
 def test_build_mlp_rejects_wrong_answers_specifically(answer, message):
-    rejects(check.build_mlp, answer, message)
+    rejects(check.build_mlp, answer, match=message)
 
 
 def test_build_mlp_rejects_a_lookup_table_of_an_earlier_run():
     rejects(check.build_mlp, lookup_table(check.build_mlp, sequential_mlp),
-            r"returned None.*seed=")
+            match=r"returned None.*seed=")
 
 
 def test_build_mlp_accepts_a_zero_output_layer_without_hidden_layers():
@@ -216,7 +211,7 @@ def test_build_mlp_accepts_a_zero_output_layer_without_hidden_layers():
 def test_build_mlp_stub_is_told_the_exercise_is_theirs():
     rejects(check.build_mlp, stub_for("4.1", "implement `build_mlp(input_shape, hidden, "
                                              "n_classes)`"),
-            r"^Exercise 4\.1 is yours: implement `build_mlp")
+            match=r"^Exercise 4\.1 is yours: implement `build_mlp")
 
 
 # Exercise 4.2: StopAtAccuracy(threshold) -----------------------------------------------------
@@ -334,7 +329,7 @@ class NotACallback:
                       r"epoch with accuracy 0\.7"),
 ])
 def test_stop_at_accuracy_rejects_wrong_answers_specifically(answer, message):
-    rejects(check.stop_at_accuracy, answer, message)
+    rejects(check.stop_at_accuracy, answer, match=message)
 
 
 def test_stop_at_accuracy_stub_is_told_the_exercise_is_theirs():
@@ -343,7 +338,7 @@ def test_stop_at_accuracy_stub_is_told_the_exercise_is_theirs():
             super().__init__()
             raise NotImplementedError("Exercise 4.2 is yours: implement the callback "
                                       "`StopAtAccuracy(threshold)`.")
-    rejects(check.stop_at_accuracy, Stub, r"^Exercise 4\.2 is yours: implement the callback")
+    rejects(check.stop_at_accuracy, Stub, match=r"^Exercise 4\.2 is yours: implement the callback")
 
 
 def test_stop_at_accuracy_without_on_epoch_end_is_told_so():
@@ -351,7 +346,7 @@ def test_stop_at_accuracy_without_on_epoch_end_is_told_so():
         def __init__(self, threshold):
             super().__init__()
             self.threshold = threshold
-    rejects(check.stop_at_accuracy, Empty, "does not define on_epoch_end")
+    rejects(check.stop_at_accuracy, Empty, match="does not define on_epoch_end")
 
 
 def test_stop_at_accuracy_stub_in_on_epoch_end_is_told_the_exercise_is_theirs():
@@ -359,7 +354,7 @@ def test_stop_at_accuracy_stub_in_on_epoch_end_is_told_the_exercise_is_theirs():
         def on_epoch_end(self, epoch, logs=None):
             raise NotImplementedError("Exercise 4.2 is yours: implement the callback "
                                       "`StopAtAccuracy(threshold)`.")
-    rejects(check.stop_at_accuracy, Half, r"^Exercise 4\.2 is yours")
+    rejects(check.stop_at_accuracy, Half, match=r"^Exercise 4\.2 is yours")
 
 
 # Exercises 4.3 and 4.4: models the checker trains ---------------------------------------------
@@ -454,7 +449,8 @@ def test_fixed_classifier_wrong_output_shape_is_named():
                                   keras.layers.Dense(1)])
         model.compile(optimizer="adam", loss="mse")
         return model
-    rejects(check.fixed_classifier, one_score, r"should give 500 rows of 10 scores.*\(500, 1\)")
+    rejects(check.fixed_classifier, one_score,
+            match=r"should give 500 rows of 10 scores.*\(500, 1\)")
 
 
 def test_fixed_classifier_wrong_input_shape_gets_a_verdict():
@@ -463,7 +459,8 @@ def test_fixed_classifier_wrong_input_shape_gets_a_verdict():
         model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(
             from_logits=True))
         return model
-    rejects(check.fixed_classifier, flat_inputs, r"on a batch of shape \(500, 28, 28\) raised")
+    rejects(check.fixed_classifier, flat_inputs,
+            match=r"on a batch of shape \(500, 28, 28\) raised")
 
 
 @pytest.mark.parametrize("answer, message", [
@@ -475,13 +472,13 @@ def test_fixed_classifier_wrong_input_shape_gets_a_verdict():
     (stub_for("4.3", "write `fixed_classifier()`"), r"^Exercise 4\.3 is yours"),
 ])
 def test_fixed_classifier_odd_answers_get_a_verdict(answer, message):
-    rejects(check.fixed_classifier, answer, message)
+    rejects(check.fixed_classifier, answer, match=message)
 
 
 def test_fixed_classifier_rejects_a_lookup_table_of_an_earlier_run():
     # It hands back the model the checker trained last time: the optimizer has moved.
     rejects(check.fixed_classifier, lookup_table(check.fixed_classifier, classifier()),
-            r"optimizer has already taken 100 steps")
+            match=r"optimizer has already taken 100 steps")
 
 
 def test_fixed_classifier_draws_its_batch_afresh():
@@ -552,4 +549,4 @@ def test_digit_model_gives_one_answer_one_verdict():
      r"^Exercise 4\.4 is yours: build a model"),
 ])
 def test_digit_model_odd_answers_get_a_verdict(answer, message):
-    rejects(check.build_digit_model, answer, message)
+    rejects(check.build_digit_model, answer, match=message)

@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 import pytest
-from answers import SEED_NOTE, args_key, raises_value_error, stub_for
+from answers import SEED_NOTE, args_key, raises_value_error, rejects, stub_for
 
 from helpers.checks import ExerciseFailed
 from helpers.checks import lesson06 as check
@@ -16,12 +16,6 @@ from helpers.startup import import_keras, import_tensorflow
 
 keras = import_keras()
 tf = import_tensorflow()
-
-
-def rejects(checker, *answers, match):
-    with pytest.raises(ExerciseFailed, match=match) as info:
-        checker(*answers)
-    return str(info.value)
 
 
 def recorded(right, checker, *others):

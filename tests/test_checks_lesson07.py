@@ -5,21 +5,14 @@ fail with a specific message; odd answers get a verdict rather than a crash."""
 
 import numpy as np
 import pytest
-from answers import args_key, raises_value_error, stub_for
+from answers import args_key, raises_value_error, rejects, stub_for
 from scipy import signal
 
-from helpers.checks import ExerciseFailed
 from helpers.checks import lesson07 as check
 from helpers.startup import import_keras, import_tensorflow
 
 keras = import_keras()
 tf = import_tensorflow()
-
-
-def rejects(checker, answer, match):
-    with pytest.raises(ExerciseFailed, match=match) as info:
-        checker(answer)
-    return str(info.value)
 
 
 # Exercise 7.1: max_pool2d(x, size) ---------------------------------------------------------------

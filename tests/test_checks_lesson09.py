@@ -5,20 +5,13 @@ odd answers get a verdict rather than a crash."""
 
 import numpy as np
 import pytest
-from answers import lookup_table, raises_value_error
+from answers import lookup_table, raises_value_error, rejects
 
-from helpers.checks import ExerciseFailed
 from helpers.checks import lesson09 as check
 from helpers.startup import import_keras, import_tensorflow
 
 keras = import_keras()
 tf = import_tensorflow()
-
-
-def rejects(checker, answer, match):
-    with pytest.raises(ExerciseFailed, match=match) as info:
-        checker(answer)
-    return str(info.value)
 
 
 # Exercise 9.1: mase(actual, forecast, history, season) ------------------------------------------

@@ -7,20 +7,13 @@ import re
 
 import numpy as np
 import pytest
-from answers import args_key, raises_value_error, stub_for
+from answers import args_key, raises_value_error, rejects, stub_for
 
-from helpers.checks import ExerciseFailed
 from helpers.checks import lesson10 as check
 from helpers.startup import import_keras, import_tensorflow
 
 keras = import_keras()
 tf = import_tensorflow()
-
-
-def rejects(checker, answer, match):
-    with pytest.raises(ExerciseFailed, match=match) as info:
-        checker(answer)
-    return str(info.value)
 
 
 # Exercise 10.1: bpe_encode(word, merges) ---------------------------------------------------------

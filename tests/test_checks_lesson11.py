@@ -6,19 +6,13 @@ trained) fail with a specific message; odd answers get a verdict rather than a c
 
 import numpy as np
 import pytest
-from answers import args_key, raises_value_error, stub_for
+from answers import args_key, raises_value_error, rejects, stub_for
 
 from helpers.checks import ExerciseFailed
 from helpers.checks import lesson11 as check
 from helpers.startup import import_keras
 
 keras = import_keras()
-
-
-def rejects(checker, answer, match):
-    with pytest.raises(ExerciseFailed, match=match) as info:
-        checker(answer)
-    return str(info.value)
 
 
 # Exercise 11.1: attention_mask(lengths, t, causal) -------------------------------------------

@@ -9,20 +9,13 @@ import math
 
 import numpy as np
 import pytest
-from answers import args_key, raises_value_error, stub_for
+from answers import args_key, raises_value_error, rejects, stub_for
 from scipy.linalg import subspace_angles
 
-from helpers.checks import ExerciseFailed
 from helpers.checks import lesson12 as check
 from helpers.startup import import_keras
 
 keras = import_keras()
-
-
-def rejects(checker, answer, match):
-    with pytest.raises(ExerciseFailed, match=match) as info:
-        checker(answer)
-    return str(info.value)
 
 
 # Exercise 12.1: threshold_for_recall(scores, is_anomaly, recall) -----------------------------

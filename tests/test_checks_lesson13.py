@@ -7,19 +7,12 @@ message; odd answers get a verdict rather than a crash."""
 import numpy as np
 import pytest
 import scipy.stats
-from answers import args_key, raises_value_error, stub_for
+from answers import args_key, raises_value_error, rejects, stub_for
 
-from helpers.checks import ExerciseFailed
 from helpers.checks import lesson13 as check
 from helpers.startup import import_keras
 
 keras = import_keras()
-
-
-def rejects(checker, answer, match):
-    with pytest.raises(ExerciseFailed, match=match) as info:
-        checker(answer)
-    return str(info.value)
 
 
 # Exercise 13.1: gan_losses(real_logits, fake_logits) ------------------------------------------

@@ -11,18 +11,12 @@ import pickletools
 
 import numpy as np
 import pytest
+from answers import rejects
 
-from helpers.checks import ExerciseFailed
 from helpers.checks import lesson14 as check
 from helpers.startup import import_keras
 
 keras = import_keras()
-
-
-def rejects(checker, answer, match):
-    with pytest.raises(ExerciseFailed, match=match) as info:
-        checker(answer)
-    return str(info.value)
 
 
 # Exercise 14.1: pickle_globals(payload) -------------------------------------------------------
@@ -139,7 +133,7 @@ def loads_it(payload):
     (lambda payload: "collections.OrderedDict", r"should return a set of str"),
 ])
 def test_pickle_globals_names_the_mistake(answer, match):
-    rejects(check.pickle_globals, answer, match)
+    rejects(check.pickle_globals, answer, match=match)
 
 
 # Exercise 14.2: most_similar(embeddings, i, k) ------------------------------------------------
@@ -231,7 +225,7 @@ def uses_sklearn(embeddings, i, k):
     (lambda e, i, k: [1], r"should have shape \(2,\)"),
 ])
 def test_most_similar_names_the_mistake(answer, match):
-    rejects(check.most_similar, answer, match)
+    rejects(check.most_similar, answer, match=match)
 
 
 # Exercise 14.3: build_probe() -------------------------------------------------------------------
@@ -291,4 +285,4 @@ def test_probe_passes_a_scaled_regularised_model_trained_from_the_fixed_seed():
     (probe_frozen_rate, r"test accuracy is 0\.\d+.*the target is 0.77"),
 ])
 def test_probe_names_the_mistake(answer, match):
-    rejects(check.probe, answer, match)
+    rejects(check.probe, answer, match=match)

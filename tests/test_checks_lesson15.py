@@ -6,19 +6,12 @@ learns too slowly) fail with a specific message; odd answers get a verdict, not 
 
 import numpy as np
 import pytest
-from answers import raises_value_error, stub_for
+from answers import raises_value_error, rejects, stub_for
 
-from helpers.checks import ExerciseFailed
 from helpers.checks import lesson15 as check
 from helpers.startup import import_keras
 
 keras = import_keras()
-
-
-def rejects(checker, answer, match):
-    with pytest.raises(ExerciseFailed, match=match) as info:
-        checker(answer)
-    return str(info.value)
 
 
 # Exercise 15.1: discounted_returns(rewards, dones, gamma) --------------------------------------

@@ -7,21 +7,14 @@ batch's learning rate) fail with a specific message; odd answers get a verdict."
 
 import numpy as np
 import pytest
-from answers import raises_value_error, stub_for
+from answers import raises_value_error, rejects, stub_for
 
-from helpers.checks import ExerciseFailed
 from helpers.checks import lesson16 as check
 from helpers.startup import import_keras, import_tensorflow
 
 keras = import_keras()
 tf = import_tensorflow()
 AUTOTUNE = tf.data.AUTOTUNE
-
-
-def rejects(checker, answer, match):
-    with pytest.raises(ExerciseFailed, match=match) as info:
-        checker(answer)
-    return str(info.value)
 
 
 # Exercise 16.1: dense_step_flops(batch, inputs, units) ---------------------------------------
